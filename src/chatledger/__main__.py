@@ -1,0 +1,5 @@
+"""``python -m chatledger``."""
+
+from chatledger.cli import main
+
+main()

@@ -1,0 +1,183 @@
+"""The contract between the import pipeline and one format: SourceFile in, model objects out."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from typing import IO, Any, BinaryIO, ClassVar, Protocol, cast
+
+from chatledger.importers._shared.encodings import detect_encoding, encoding_from_bom
+from chatledger.importers._shared.timestamps import LocalClock
+from chatledger.model import ParsedItem, Platform
+
+HEAD_BYTES = 64 * 1024
+
+
+class ByteCounter(Protocol):
+    def __call__(self, n: int) -> None: ...
+
+
+class _CountingReader(io.RawIOBase):
+    """A read-only stream that reports every byte read (for the byte progress bar)."""
+
+    def __init__(self, inner: BinaryIO, on_bytes: ByteCounter | None) -> None:
+        self._inner = inner
+        self._on_bytes = on_bytes
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        if self._on_bytes and n:
+            self._on_bytes(n)
+        return n
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+class SourceFile:
+    """A file (or one member of a .zip) offered to importers: its head for sniffing, streams for parsing.
+
+    ``name`` is what errors and locators print: the path, or ``archive.zip!member``.
+    """
+
+    def __init__(self, path: Path, *, member: str | None = None, on_bytes: ByteCounter | None = None) -> None:
+        self.path = path
+        self.member = member
+        self.name = f"{path}!{member}" if member else str(path)
+        self.on_bytes = on_bytes
+        self.utf8_valid: bool | None = None
+        self._encoding: str | None = None
+        self._zip_names: list[str] | None = None
+        with self._open_raw() as stream:
+            self.head = stream.read(HEAD_BYTES)
+
+    def _open_raw(self) -> BinaryIO:
+        if self.member is None:
+            return open(self.path, "rb")
+        archive = zipfile.ZipFile(self.path)
+        return cast(BinaryIO, _ZipMemberStream(archive, self.member))
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.member or self.path.name).suffix.lower()
+
+    @property
+    def is_zip(self) -> bool:
+        return self.member is None and self.head.startswith(b"PK\x03\x04")
+
+    def zip_names(self) -> list[str]:
+        if self._zip_names is None:
+            with zipfile.ZipFile(self.path) as archive:
+                self._zip_names = [i.filename for i in archive.infolist() if not i.is_dir()]
+        return self._zip_names
+
+    def member_file(self, member: str) -> SourceFile:
+        """A SourceFile for one member of this zip."""
+        return SourceFile(self.path, member=member, on_bytes=self.on_bytes)
+
+    def head_text(self, limit: int = HEAD_BYTES) -> str:
+        """The head decoded leniently, for sniffing only."""
+        head = self.head[:limit]
+        encoding = encoding_from_bom(head) or "utf-8"
+        text = head.decode(encoding, errors="replace")
+        if encoding == "utf-8" and text.count("\ufffd") > 2:
+            text = head.decode("gb18030", errors="replace")
+        return text.lstrip("\ufeff")
+
+    @property
+    def encoding(self) -> str:
+        if self._encoding is None:
+            self._encoding = detect_encoding(
+                self.name, self._open_raw, head=self.head, utf8_valid=self.utf8_valid
+            )
+        return self._encoding
+
+    def open_binary(self) -> BinaryIO:
+        """The raw bytes, counted for progress."""
+        return io.BufferedReader(_CountingReader(self._open_raw(), self.on_bytes), 1 << 20)
+
+    def open_text(self) -> IO[str]:
+        """The decoded text with universal newlines (CRLF read as LF); line numbers stay exact."""
+        return io.TextIOWrapper(self.open_binary(), encoding=self.encoding, newline=None)
+
+
+class _ZipMemberStream(io.RawIOBase):
+    def __init__(self, archive: zipfile.ZipFile, member: str) -> None:
+        self._archive = archive
+        self._stream = archive.open(member)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._stream.close()
+        self._archive.close()
+        super().close()
+
+
+@dataclass
+class ImportContext:
+    """What one import knows besides the file: the assumed zone, options, and what it noticed."""
+
+    zone: tzinfo
+    zone_name: str
+    options: dict[str, str] = field(default_factory=dict)
+    me: tuple[str, ...] = ()
+    warnings: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.clock = LocalClock(self.zone)
+
+    def warn(self, locator: str, message: str) -> None:
+        if len(self.warnings) < 1000:
+            self.warnings.append(f"{locator}: {message}" if locator else message)
+
+
+class Importer(Protocol):
+    """One export format. Register a class with ``@register``; see ``chatledger.importers``.
+
+    ``sniff`` reads only ``source.head`` (or zip member names) and returns 0 (not mine) to 1 (certain).
+    ``parse`` streams the file and yields model objects; malformed input raises ImportFormatError.
+    """
+
+    name: ClassVar[str]
+    platform: ClassVar[Platform]
+    version: ClassVar[str]
+    description: ClassVar[str]
+    suffixes: ClassVar[tuple[str, ...]]
+    capabilities: ClassVar[frozenset[str]]
+
+    def sniff(self, source: SourceFile) -> float: ...
+
+    def parse(self, source: SourceFile, ctx: ImportContext) -> Iterator[ParsedItem]: ...
+
+
+CAPABILITIES = (
+    "platform_ids",  # messages carry platform message ids
+    "replies",
+    "edits",
+    "recalls",
+    "reactions",
+    "attachments",
+    "transfers",
+    "system",
+    "seconds",  # timestamps have at least second precision
+    "zone",  # timestamps carry their zone (no --tz assumption needed)
+    "multi_chat",  # one file can hold several conversations
+)

@@ -1,0 +1,544 @@
+"""Import exports into the archive: hash → keep the original → detect → parse → store, in one transaction."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chatledger import __version__, importers
+from chatledger.errors import ChatledgerError, EmptySourceError, InputError, NotFoundError, UnknownFormatError
+from chatledger.importers._shared.encodings import CHUNK, Utf8Validator
+from chatledger.importers.base import ImportContext, Importer, SourceFile
+from chatledger.integrity.canonical import key_by_content, key_by_platform_id, normalise_text
+from chatledger.model import Conversation, Message, Participant, Platform, Source
+from chatledger.store import NewMessage, SourceCoverage, Store
+
+BATCH = 5000
+_MAX_ORDINAL_PROBES = 1_000_000
+
+
+class ImportProgress(Protocol):
+    """Receives progress; the CLI draws it, library callers may pass None."""
+
+    def start_file(self, name: str, total_bytes: int) -> None: ...
+
+    def advance_bytes(self, n: int) -> None: ...
+
+    def advance_messages(self, n: int) -> None: ...
+
+    def finish_file(self) -> None: ...
+
+
+class _NoProgress:
+    def start_file(self, name: str, total_bytes: int) -> None:
+        pass
+
+    def advance_bytes(self, n: int) -> None:
+        pass
+
+    def advance_messages(self, n: int) -> None:
+        pass
+
+    def finish_file(self) -> None:
+        pass
+
+
+@dataclass
+class ConversationImport:
+    """What one source brought for one conversation."""
+
+    conversation_id: int
+    platform: str
+    title: str
+    messages: int = 0
+    new: int = 0
+    first_ts_ms: int = 0
+    last_ts_ms: int = 0
+    absent: int = 0  # archived messages inside this span that the source lacks
+
+
+@dataclass
+class SourceImport:
+    """The outcome for one file: ``imported``, ``already_imported`` or ``skipped`` (with a reason)."""
+
+    path: str
+    status: str
+    sha256: str = ""
+    md5: str = ""
+    size: int = 0
+    format: str = ""
+    encoding: str | None = None
+    source_id: int | None = None
+    messages: int = 0
+    new: int = 0
+    conversations: list[ConversationImport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class ImportResult:
+    sources: list[SourceImport]
+
+    @property
+    def messages(self) -> int:
+        return sum(s.messages for s in self.sources)
+
+    @property
+    def new(self) -> int:
+        return sum(s.new for s in self.sources)
+
+
+@dataclass
+class ImportOptions:
+    """How to read the files: forced format, the zone of naive times, importer options, who "I" am."""
+
+    format: str | None = None
+    zone_name: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+    me: tuple[str, ...] = ()
+    chat: str | None = None
+
+
+def local_zone_name() -> str:
+    """The machine's IANA zone name (``UTC`` when it cannot be told)."""
+    try:
+        from tzlocal import get_localzone_name
+
+        return get_localzone_name() or "UTC"
+    except Exception:  # tzlocal raises several kinds on unusual systems
+        return "UTC"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"--tz {name!r} is not an IANA time zone (e.g. Asia/Shanghai, Europe/Berlin, UTC)."
+        ) from None
+
+
+def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
+    """Files to import, with whether the user named them directly (a folder's files are offered, not demanded)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not any(
+                    part.startswith(".") for part in child.relative_to(path).parts
+                ):
+                    yield child, False
+        elif path.is_file():
+            yield path, True
+        else:
+            raise InputError(f"{path}: no such file or folder.")
+
+
+@dataclass
+class _Hashed:
+    sha256: str
+    md5: str
+    size: int
+    utf8_valid: bool
+    temp_copy: Path
+
+
+def _hash_and_copy(path: Path, staging: Path, progress: ImportProgress) -> _Hashed:
+    """Read the original once: SHA-256, MD5, UTF-8 validity, and a private copy for the archive."""
+    sha256, md5, validator = hashlib.sha256(), hashlib.md5(usedforsecurity=False), Utf8Validator()
+    size = 0
+    handle, temp_name = tempfile.mkstemp(dir=staging, prefix="import-")
+    with os.fdopen(handle, "wb") as copy, open(path, "rb") as original:
+        while chunk := original.read(CHUNK):
+            sha256.update(chunk)
+            md5.update(chunk)
+            validator.feed(chunk)
+            copy.write(chunk)
+            size += len(chunk)
+            progress.advance_bytes(len(chunk))
+    validator.feed(b"", final=True)
+    return _Hashed(sha256.hexdigest(), md5.hexdigest(), size, validator.valid, Path(temp_name))
+
+
+class _Importer:
+    """One import run over many files: a single transaction, originals kept only if it commits."""
+
+    def __init__(
+        self, store: Store, originals_dir: Path, options: ImportOptions, progress: ImportProgress
+    ) -> None:
+        self.store = store
+        self.originals_dir = originals_dir
+        self.options = options
+        self.progress = progress
+        self.zone_name = options.zone_name or local_zone_name()
+        self.zone = _zone(self.zone_name)
+        self.forced: Importer | None = importers.get(options.format) if options.format else None
+        self.staged: list[tuple[Path, Path]] = []  # (temp copy, final path)
+        self.chat_target: Conversation | None = None
+
+    def run(self, paths: Sequence[Path]) -> ImportResult:
+        self.originals_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=self.originals_dir, prefix=".staging-"))
+        results: list[SourceImport] = []
+        placed: list[Path] = []
+        try:
+            with self.store.transaction():
+                if self.options.chat:
+                    self.chat_target = _resolve_chat(self.store, self.options.chat)
+                files = list(_expand(paths))
+                for path, named in files:
+                    results.append(self._import_file(path, named, staging))
+                if not any(r.status == "imported" for r in results) and not any(
+                    r.status == "already_imported" for r in results
+                ):
+                    reasons = "; ".join(f"{r.path}: {r.reason}" for r in results) or "no files found"
+                    raise InputError(f"nothing to import ({reasons}).")
+                placed = self._place_originals()
+        except BaseException:
+            for final in placed:
+                final.unlink(missing_ok=True)
+            raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return ImportResult(results)
+
+    def _place_originals(self) -> list[Path]:
+        placed = []
+        for temp, final in self.staged:
+            if final.exists():
+                continue
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp, final)
+            final.chmod(0o444)
+            placed.append(final)
+        return placed
+
+    def _import_file(self, path: Path, named: bool, staging: Path) -> SourceImport:
+        size = path.stat().st_size
+        self.progress.start_file(path.name, size)
+        try:
+            hashed = _hash_and_copy(path, staging, self.progress)
+            known = self.store.source_by_sha256(hashed.sha256)
+            if known is not None:
+                return SourceImport(
+                    str(path),
+                    "already_imported",
+                    hashed.sha256,
+                    hashed.md5,
+                    hashed.size,
+                    known.format,
+                    known.encoding,
+                    known.id,
+                    reason=f"already imported as source {known.id}",
+                )
+            source_file = SourceFile(path, on_bytes=self.progress.advance_bytes)
+            source_file.utf8_valid = hashed.utf8_valid
+            try:
+                plan = self._plan(source_file)
+            except UnknownFormatError as exc:
+                if named:
+                    raise
+                return SourceImport(
+                    str(path), "skipped", hashed.sha256, hashed.md5, hashed.size, reason=str(exc)
+                )
+            if hashed.size == 0:
+                raise EmptySourceError(str(path), plan[0][1].name)
+            final = self.originals_dir / hashed.sha256[:2] / hashed.sha256
+            self.staged.append((hashed.temp_copy, final))
+            return self._parse_into_archive(path, hashed, plan)
+        finally:
+            self.progress.finish_file()
+
+    def _plan(self, source: SourceFile) -> list[tuple[SourceFile, Importer]]:
+        """Which importer reads which part: the file itself, or (for an unclaimed .zip) its members."""
+        if self.forced is not None:
+            return [(source, self.forced)]
+        try:
+            return [(source, importers.detect(source))]
+        except UnknownFormatError:
+            if not source.is_zip:
+                raise
+        plan = []
+        for member in source.zip_names():
+            part = source.member_file(member)
+            try:
+                plan.append((part, importers.detect(part)))
+            except UnknownFormatError:
+                continue
+        if not plan:
+            raise UnknownFormatError(source.name, [], [i.name for i in importers.available()])
+        return plan
+
+    def _parse_into_archive(
+        self, path: Path, hashed: _Hashed, plan: list[tuple[SourceFile, Importer]]
+    ) -> SourceImport:
+        formats = sorted({imp.name for _, imp in plan})
+        stat = path.stat()
+        source = Source(
+            original_name=path.name,
+            original_path=str(path.resolve()),
+            size=hashed.size,
+            sha256=hashed.sha256,
+            md5=hashed.md5,
+            format=",".join(formats),
+            importer_version=",".join(sorted({imp.version for _, imp in plan})),
+            chatledger_version=__version__,
+            imported_at=datetime.now(UTC),
+            imported_by=_user(),
+            timezone=self.zone_name,
+            modified_at=datetime.fromtimestamp(stat.st_mtime, UTC),
+        )
+        source_id = self.store.add_source(source)
+        result = SourceImport(
+            str(path), "imported", hashed.sha256, hashed.md5, hashed.size, source.format, source_id=source_id
+        )
+        meta: dict[str, object] = {}
+        writer = _MessageWriter(self.store, source_id, self.chat_target)
+        encodings = []
+        with self.store.transaction():  # a savepoint: a failing file leaves nothing behind
+            for part, importer in plan:
+                ctx = ImportContext(
+                    zone=self.zone,
+                    zone_name=self.zone_name,
+                    options=dict(self.options.options),
+                    me=self.options.me,
+                )
+                for item in importer.parse(part, ctx):
+                    writer.add(item, importer.platform)
+                    if writer.pending_count >= BATCH:
+                        self.progress.advance_messages(writer.flush())
+                self.progress.advance_messages(writer.flush())
+                result.warnings.extend(ctx.warnings)
+                meta.update(ctx.meta)
+                if part._encoding is not None:  # only text formats decode
+                    encodings.append(part.encoding)
+            if writer.messages == 0:
+                raise EmptySourceError(str(path), source.format)
+            result.encoding = ",".join(sorted(set(encodings))) or None
+            if result.encoding:
+                meta["encoding"] = result.encoding
+            if result.warnings:
+                meta["warnings"] = result.warnings[:100]
+            writer.finish()
+            result.messages, result.new = writer.messages, writer.new
+            result.conversations = writer.conversation_results()
+            self.store.finish_source(
+                source_id,
+                message_count=writer.messages,
+                new_message_count=writer.new,
+                conversation_count=len(result.conversations),
+                encoding=result.encoding,
+                meta=meta,
+            )
+        return result
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _resolve_chat(store: Store, ref: str) -> Conversation:
+    found = store.find_conversations(ref)
+    if len(found) != 1:
+        listed = ", ".join(f"{c.id} {c.title!r}" for c in found[:10])
+        raise NotFoundError(
+            f"--chat {ref!r} matches {len(found)} chats{': ' + listed if listed else ''}; name exactly one "
+            "(`chatledger chats` lists them)."
+        )
+    return found[0]
+
+
+class _MessageWriter:
+    """Resolves conversations, senders and message identity, and writes messages in batches."""
+
+    def __init__(self, store: Store, source_id: int, chat_target: Conversation | None) -> None:
+        self.store = store
+        self.source_id = source_id
+        self.chat_target = chat_target
+        self.conversations: dict[str, int] = {}
+        self.conversation_meta: dict[int, ConversationImport] = {}
+        self.participants: dict[str, int] = {}
+        self.aliases: dict[int, set[str]] = {}
+        self.pending: list[tuple[Message, int, int | None, Platform]] = []
+        self.messages = 0
+        self.new = 0
+
+    @property
+    def pending_count(self) -> int:
+        return len(self.pending)
+
+    def add(self, item: object, platform: Platform) -> None:
+        if isinstance(item, Message):
+            self._add_message(item, platform)
+        elif isinstance(item, Conversation):
+            self._conversation(item)
+        elif isinstance(item, Participant):
+            self._participant(item)
+        else:
+            raise ChatledgerError(f"importer yielded {type(item).__name__}; expected a model object")
+
+    def _conversation(self, conversation: Conversation) -> int:
+        if self.chat_target is not None:
+            if conversation.platform != self.chat_target.platform:
+                raise InputError(
+                    f"--chat names a {self.chat_target.platform} chat but the file is {conversation.platform}."
+                )
+            self.conversations[conversation.platform_id] = int(self.chat_target.id or 0)
+            conversation = self.chat_target
+        conversation_id = self.store.ensure_conversation(conversation)
+        self.conversations[conversation.platform_id] = conversation_id
+        self.conversation_meta.setdefault(
+            conversation_id,
+            ConversationImport(conversation_id, conversation.platform.value, conversation.title),
+        )
+        return conversation_id
+
+    def _participant(self, participant: Participant) -> int:
+        participant_id = self.store.ensure_participant(participant)
+        self.participants[participant.platform_id] = participant_id
+        return participant_id
+
+    def _add_message(self, message: Message, platform: Platform) -> None:
+        conversation_id = self.conversations.get(message.conversation)
+        if conversation_id is None:
+            conversation_id = self._conversation(
+                Conversation(platform, message.conversation, message.conversation)
+            )
+        sender_id = None
+        if message.sender is not None:
+            sender_id = self.participants.get(message.sender)
+            if sender_id is None:
+                sender_id = self._participant(
+                    Participant(platform, message.sender, message.sender_name or message.sender)
+                )
+            if message.sender_name:
+                self.aliases.setdefault(sender_id, set()).add(message.sender_name)
+        self.pending.append((message, conversation_id, sender_id, platform))
+
+    def _conversation_key(self, conversation_id: int, message: Message) -> str:
+        if self.chat_target is not None:
+            return self.chat_target.platform_id
+        return message.conversation
+
+    def flush(self) -> int:
+        """Give every pending message its identity key and write the batch; returns messages written."""
+        if not self.pending:
+            return 0
+        items = self.pending
+        self.pending = []
+        first_keys = []
+        texts = []
+        for message, conversation_id, _, platform in items:
+            conversation = self._conversation_key(conversation_id, message)
+            text = normalise_text(message.text)
+            texts.append(text)
+            if message.platform_msg_id:
+                first_keys.append(key_by_platform_id(platform.value, conversation, message.platform_msg_id))
+            else:
+                first_keys.append(
+                    key_by_content(
+                        platform.value,
+                        conversation,
+                        message.sender,
+                        message.ts_ms,
+                        message.kind.value,
+                        text,
+                        0,
+                    )
+                )
+        known = self.store.known_keys(self.source_id, first_keys)
+        batch = []
+        taken: set[bytes] = set()
+        for (message, conversation_id, sender_id, platform), key, text in zip(
+            items, first_keys, texts, strict=True
+        ):
+            ordinal = 0
+            content_keyed = message.platform_msg_id is None
+            probes = 0
+            while key in taken or known.get(key, (0, False))[1]:
+                # This source already holds a message with this key: a genuine repeat ("ok" twice in one
+                # second), or a platform id the export reuses. Never drop it: take the next identity.
+                if not content_keyed:
+                    content_keyed = True
+                    message = replace(message, extra={**(message.extra or {}), "duplicate_platform_id": True})
+                else:
+                    ordinal += 1
+                probes += 1
+                if probes > _MAX_ORDINAL_PROBES:
+                    raise ChatledgerError(f"cannot give {message.locator} a unique identity")
+                key = key_by_content(
+                    platform.value,
+                    self._conversation_key(conversation_id, message),
+                    message.sender,
+                    message.ts_ms,
+                    message.kind.value,
+                    text,
+                    ordinal,
+                )
+                if key not in known:
+                    known.update(self.store.known_keys(self.source_id, [key]))
+            taken.add(key)
+            existing = known.get(key)
+            batch.append(
+                NewMessage(
+                    message, key, ordinal, conversation_id, sender_id, existing[0] if existing else None
+                )
+            )
+            meta = self.conversation_meta[conversation_id]
+            if meta.messages == 0:
+                meta.first_ts_ms = meta.last_ts_ms = message.ts_ms
+            else:
+                meta.first_ts_ms = min(meta.first_ts_ms, message.ts_ms)
+                meta.last_ts_ms = max(meta.last_ts_ms, message.ts_ms)
+            meta.messages += 1
+        new = self.store.add_messages(self.source_id, batch)
+        self.new += new
+        self.messages += len(batch)
+        for item in batch:
+            if item.existing_id is None:
+                self.conversation_meta[item.conversation_id].new += 1
+        return len(batch)
+
+    def finish(self) -> None:
+        self.flush()
+        for participant_id, names in self.aliases.items():
+            self.store.add_aliases(participant_id, sorted(names))
+        for meta in self.conversation_meta.values():
+            if meta.messages:
+                self.store.record_coverage(
+                    SourceCoverage(
+                        self.source_id, meta.conversation_id, meta.messages, meta.first_ts_ms, meta.last_ts_ms
+                    )
+                )
+                meta.absent = self.store.count_absent_from_source(self.source_id, meta.conversation_id)
+
+    def conversation_results(self) -> list[ConversationImport]:
+        return [m for m in self.conversation_meta.values() if m.messages]
+
+
+def import_paths(
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    originals_dir: Path,
+    options: ImportOptions | None = None,
+    progress: ImportProgress | None = None,
+) -> ImportResult:
+    """Import files, folders and .zip exports as one transaction; on any error the archive is unchanged.
+
+    Each original is hashed (SHA-256, MD5) and kept read-only under ``originals_dir``; a file whose
+    hash is already archived is reported and skipped; messages already archived gain a sighting only.
+    """
+    return _Importer(store, originals_dir, options or ImportOptions(), progress or _NoProgress()).run(paths)

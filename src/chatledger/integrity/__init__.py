@@ -1,0 +1,1 @@
+"""Integrity: canonical serialisation and message identity (the Merkle log builds on these)."""

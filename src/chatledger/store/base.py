@@ -1,0 +1,126 @@
+"""The Store contract: every line of SQL lives behind it, in one module per backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chatledger.model import Conversation, Message, Participant, Source
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A parsed message ready for the archive: its identity key and resolved row ids."""
+
+    message: Message
+    key: bytes
+    ordinal: int
+    conversation_id: int
+    sender_id: int | None
+    existing_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCoverage:
+    """What one source held of one conversation."""
+
+    source_id: int
+    conversation_id: int
+    message_count: int
+    first_ts_ms: int
+    last_ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveStats:
+    sources: int
+    conversations: int
+    participants: int
+    messages: int
+    first_ts_ms: int | None
+    last_ts_ms: int | None
+    by_platform: dict[str, int]
+    by_kind: dict[str, int]
+    schema_version: str
+
+
+class Store(Protocol):
+    """Archive storage. Writes happen only inside ``transaction()``; nested calls use savepoints."""
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    def close(self) -> None: ...
+
+    def schema_version(self) -> str: ...
+
+    # sources
+    def source_by_sha256(self, sha256: str) -> Source | None: ...
+
+    def add_source(self, source: Source) -> int: ...
+
+    def finish_source(
+        self,
+        source_id: int,
+        *,
+        message_count: int,
+        new_message_count: int,
+        conversation_count: int,
+        encoding: str | None,
+        meta: dict[str, Any],
+    ) -> None: ...
+
+    def sources(self) -> list[Source]: ...
+
+    def source(self, source_id: int) -> Source: ...
+
+    # conversations and participants
+    def ensure_conversation(self, conversation: Conversation) -> int: ...
+
+    def ensure_participant(self, participant: Participant) -> int: ...
+
+    def add_aliases(self, participant_id: int, names: Sequence[str]) -> None: ...
+
+    def conversations(self) -> list[Conversation]: ...
+
+    def conversation(self, conversation_id: int) -> Conversation: ...
+
+    def find_conversations(self, ref: str) -> list[Conversation]: ...
+
+    def participants(self, conversation_id: int | None = None) -> list[Participant]: ...
+
+    # messages
+    def known_keys(self, source_id: int, keys: Sequence[bytes]) -> dict[bytes, tuple[int, bool]]: ...
+
+    def add_messages(self, source_id: int, batch: Sequence[NewMessage]) -> int: ...
+
+    def record_coverage(self, coverage: SourceCoverage) -> None: ...
+
+    def coverage(self, source_id: int) -> list[SourceCoverage]: ...
+
+    def messages(
+        self,
+        conversation_id: int,
+        *,
+        after_ms: int | None = None,
+        before_ms: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Message]: ...
+
+    def count_messages(
+        self, conversation_id: int, *, after_ms: int | None = None, before_ms: int | None = None
+    ) -> int: ...
+
+    def message_position(self, conversation_id: int, message_id: int) -> int: ...
+
+    def absent_from_source(self, source_id: int, conversation_id: int) -> list[Message]: ...
+
+    def count_absent_from_source(self, source_id: int, conversation_id: int) -> int: ...
+
+    def message_sources(self, message_id: int) -> list[tuple[int, str]]: ...
+
+    def iter_all_messages(self, batch_size: int = 10_000) -> Iterator[Message]: ...
+
+    def stats(self) -> ArchiveStats: ...

@@ -1,0 +1,1 @@
+"""Numbered, named schema migrations per backend (``<backend>/NNNN_name.sql``)."""

@@ -1,0 +1,95 @@
+-- The archive: original files, conversations, handles, messages and where each message was seen.
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    md5 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    original_name TEXT NOT NULL,
+    original_path TEXT NOT NULL,
+    modified_at TEXT,
+    format TEXT NOT NULL,
+    importer_version TEXT NOT NULL,
+    chatledger_version TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    imported_by TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    encoding TEXT,
+    message_count INTEGER NOT NULL DEFAULT 0,
+    new_message_count INTEGER NOT NULL DEFAULT 0,
+    conversation_count INTEGER NOT NULL DEFAULT 0,
+    meta TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY,
+    platform TEXT NOT NULL,
+    platform_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    UNIQUE (platform, platform_id)
+);
+
+CREATE TABLE participants (
+    id INTEGER PRIMARY KEY,
+    platform TEXT NOT NULL,
+    platform_id TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    is_self INTEGER,
+    UNIQUE (platform, platform_id)
+);
+
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    key BLOB NOT NULL UNIQUE,
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+    sender_id INTEGER REFERENCES participants (id),
+    sender_name TEXT,
+    ts_ms INTEGER NOT NULL,
+    utc_offset_min INTEGER NOT NULL,
+    precision TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    platform_msg_id TEXT,
+    reply_to TEXT,
+    forwarded_from TEXT,
+    edited_ts_ms INTEGER,
+    ordinal INTEGER NOT NULL,
+    first_source_id INTEGER NOT NULL REFERENCES sources (id),
+    extra TEXT
+);
+CREATE INDEX messages_conversation_time ON messages (conversation_id, ts_ms, id);
+
+-- Every source a message was read from, and where in it (line, JSON path).
+CREATE TABLE sightings (
+    source_id INTEGER NOT NULL REFERENCES sources (id),
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    locator TEXT NOT NULL,
+    PRIMARY KEY (source_id, message_id)
+) WITHOUT ROWID;
+CREATE INDEX sightings_message ON sightings (message_id);
+
+-- The span of each conversation a source covered: messages inside it that the source lacks are
+-- "not seen in that source".
+CREATE TABLE coverage (
+    source_id INTEGER NOT NULL REFERENCES sources (id),
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+    message_count INTEGER NOT NULL,
+    first_ts_ms INTEGER NOT NULL,
+    last_ts_ms INTEGER NOT NULL,
+    PRIMARY KEY (source_id, conversation_id)
+) WITHOUT ROWID;
+
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    path TEXT,
+    size INTEGER,
+    sha256 TEXT,
+    md5 TEXT,
+    mime_type TEXT
+);
+CREATE INDEX attachments_message ON attachments (message_id);

@@ -1,0 +1,618 @@
+"""The embedded SQLite backend (WAL, one writer at a time)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from chatledger.errors import ArchiveError, NotFoundError
+from chatledger.model import (
+    Attachment,
+    AttachmentStatus,
+    Conversation,
+    ConversationKind,
+    Message,
+    MessageKind,
+    Participant,
+    Platform,
+    Source,
+    TimePrecision,
+)
+from chatledger.store.base import ArchiveStats, NewMessage, SourceCoverage
+
+_MESSAGE_COLUMNS = (
+    "m.id, m.key, c.platform, c.platform_id, p.platform_id, m.sender_name, m.ts_ms, m.utc_offset_min, "
+    "m.precision, m.kind, m.text, m.platform_msg_id, m.reply_to, m.forwarded_from, m.edited_ts_ms, "
+    "m.ordinal, m.extra, (SELECT locator FROM sightings s WHERE s.message_id = m.id "
+    "AND s.source_id = m.first_source_id)"
+)
+_MESSAGE_FROM = (
+    "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+    "LEFT JOIN participants p ON p.id = m.sender_id"
+)
+_SOURCE_COLUMNS = (
+    "id, sha256, md5, size, original_name, original_path, modified_at, format, importer_version, "
+    "chatledger_version, imported_at, imported_by, timezone, encoding, message_count, new_message_count, "
+    "conversation_count, meta"
+)
+_IN_CHUNK = 900
+
+
+def _migrations() -> list[tuple[str, str]]:
+    folder = resources.files("chatledger.store.migrations").joinpath("sqlite")
+    files = sorted(f.name for f in folder.iterdir() if f.name.endswith(".sql"))
+    return [(name.removesuffix(".sql"), folder.joinpath(name).read_text(encoding="utf-8")) for name in files]
+
+
+class SQLiteStore:
+    """A chatledger archive in one SQLite file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(f"{self.path}: not a chatledger archive ({exc})") from exc
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA cache_size=-65536")
+        self._db.execute("PRAGMA temp_store=MEMORY")
+        self._depth = 0
+        self._next_message_id: int | None = None
+        self._migrate()
+
+    # -- transactions -------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit; nested calls become savepoints. Any exception rolls back."""
+        if self._depth == 0:
+            self._db.execute("BEGIN IMMEDIATE")
+        else:
+            self._db.execute(f"SAVEPOINT sp{self._depth}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self._db.execute("ROLLBACK")
+                self._next_message_id = None
+            else:
+                self._db.execute(f"ROLLBACK TO sp{self._depth}")
+                self._db.execute(f"RELEASE sp{self._depth}")
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            self._db.execute("COMMIT")
+            self._next_message_id = None
+        else:
+            self._db.execute(f"RELEASE sp{self._depth}")
+
+    def _require_transaction(self) -> None:
+        if self._depth == 0:
+            raise ArchiveError("write outside a transaction (use `with store.transaction():`)")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- schema ---------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        applied = {row[0] for row in self._db.execute("SELECT name FROM schema_migrations")}
+        known = _migrations()
+        unknown = applied - {name for name, _ in known}
+        if unknown:
+            raise ArchiveError(
+                f"{self.path}: archive schema {sorted(unknown)[-1]} is newer than this chatledger; upgrade it."
+            )
+        for name, sql in known:
+            if name in applied:
+                continue
+            with self.transaction():
+                for statement in sql.split(";\n"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?)",
+                    (name, datetime.now().astimezone().isoformat()),
+                )
+
+    def schema_version(self) -> str:
+        row = self._db.execute("SELECT max(name) FROM schema_migrations").fetchone()
+        return str(row[0])
+
+    # -- sources --------------------------------------------------------------------------------
+    @staticmethod
+    def _source(row: Sequence[Any]) -> Source:
+        return Source(
+            id=row[0],
+            sha256=row[1],
+            md5=row[2],
+            size=row[3],
+            original_name=row[4],
+            original_path=row[5],
+            modified_at=datetime.fromisoformat(row[6]) if row[6] else None,
+            format=row[7],
+            importer_version=row[8],
+            chatledger_version=row[9],
+            imported_at=datetime.fromisoformat(row[10]),
+            imported_by=row[11],
+            timezone=row[12],
+            encoding=row[13],
+            message_count=row[14],
+            new_message_count=row[15],
+            conversation_count=row[16],
+            meta=json.loads(row[17]),
+        )
+
+    def source_by_sha256(self, sha256: str) -> Source | None:
+        row = self._db.execute(
+            f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        return self._source(row) if row else None
+
+    def add_source(self, source: Source) -> int:
+        self._require_transaction()
+        cursor = self._db.execute(
+            "INSERT INTO sources (sha256, md5, size, original_name, original_path, modified_at, format, "
+            "importer_version, chatledger_version, imported_at, imported_by, timezone, encoding, meta) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                source.sha256,
+                source.md5,
+                source.size,
+                source.original_name,
+                source.original_path,
+                source.modified_at.isoformat() if source.modified_at else None,
+                source.format,
+                source.importer_version,
+                source.chatledger_version,
+                source.imported_at.isoformat(),
+                source.imported_by,
+                source.timezone,
+                source.encoding,
+                json.dumps(source.meta, ensure_ascii=False),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finish_source(
+        self,
+        source_id: int,
+        *,
+        message_count: int,
+        new_message_count: int,
+        conversation_count: int,
+        encoding: str | None,
+        meta: dict[str, Any],
+    ) -> None:
+        self._require_transaction()
+        self._db.execute(
+            "UPDATE sources SET message_count = ?, new_message_count = ?, conversation_count = ?, encoding = ?, "
+            "meta = ? WHERE id = ?",
+            (
+                message_count,
+                new_message_count,
+                conversation_count,
+                encoding,
+                json.dumps(meta, ensure_ascii=False),
+                source_id,
+            ),
+        )
+
+    def sources(self) -> list[Source]:
+        return [
+            self._source(r) for r in self._db.execute(f"SELECT {_SOURCE_COLUMNS} FROM sources ORDER BY id")
+        ]
+
+    def source(self, source_id: int) -> Source:
+        row = self._db.execute(f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE id = ?", (source_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no source with id {source_id}; `chatledger sources` lists them.")
+        return self._source(row)
+
+    # -- conversations and participants -----------------------------------------------------------
+    def ensure_conversation(self, conversation: Conversation) -> int:
+        self._require_transaction()
+        row = self._db.execute(
+            "SELECT id FROM conversations WHERE platform = ? AND platform_id = ?",
+            (conversation.platform.value, conversation.platform_id),
+        ).fetchone()
+        if row:
+            return int(row[0])
+        cursor = self._db.execute(
+            "INSERT INTO conversations (platform, platform_id, title, kind) VALUES (?, ?, ?, ?)",
+            (
+                conversation.platform.value,
+                conversation.platform_id,
+                conversation.title,
+                conversation.kind.value,
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def ensure_participant(self, participant: Participant) -> int:
+        self._require_transaction()
+        row = self._db.execute(
+            "SELECT id FROM participants WHERE platform = ? AND platform_id = ?",
+            (participant.platform.value, participant.platform_id),
+        ).fetchone()
+        if row:
+            participant_id = int(row[0])
+            if participant.is_self is not None:
+                self._db.execute(
+                    "UPDATE participants SET is_self = ? WHERE id = ? AND is_self IS NULL",
+                    (int(participant.is_self), participant_id),
+                )
+        else:
+            cursor = self._db.execute(
+                "INSERT INTO participants (platform, platform_id, display_name, is_self) VALUES (?, ?, ?, ?)",
+                (
+                    participant.platform.value,
+                    participant.platform_id,
+                    participant.display_name,
+                    None if participant.is_self is None else int(participant.is_self),
+                ),
+            )
+            participant_id = int(cursor.lastrowid or 0)
+        names = [participant.display_name, *participant.aliases]
+        self.add_aliases(participant_id, names)
+        return participant_id
+
+    def add_aliases(self, participant_id: int, names: Sequence[str]) -> None:
+        self._require_transaction()
+        row = self._db.execute("SELECT aliases FROM participants WHERE id = ?", (participant_id,)).fetchone()
+        aliases: list[str] = json.loads(row[0])
+        added = [n for n in dict.fromkeys(names) if n and n not in aliases]
+        if added:
+            self._db.execute(
+                "UPDATE participants SET aliases = ? WHERE id = ?",
+                (json.dumps(aliases + added, ensure_ascii=False), participant_id),
+            )
+
+    _CONVERSATION_SELECT = (
+        "SELECT c.id, c.platform, c.platform_id, c.title, c.kind, count(m.id), min(m.ts_ms), max(m.ts_ms) "
+        "FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id "
+    )
+
+    @staticmethod
+    def _conversation(row: Sequence[Any]) -> Conversation:
+        return Conversation(
+            id=row[0],
+            platform=Platform(row[1]),
+            platform_id=row[2],
+            title=row[3],
+            kind=ConversationKind(row[4]),
+            message_count=row[5],
+            first_ts_ms=row[6],
+            last_ts_ms=row[7],
+        )
+
+    def conversations(self) -> list[Conversation]:
+        rows = self._db.execute(self._CONVERSATION_SELECT + "GROUP BY c.id ORDER BY c.id")
+        return [self._conversation(r) for r in rows]
+
+    def conversation(self, conversation_id: int) -> Conversation:
+        row = self._db.execute(
+            self._CONVERSATION_SELECT + "WHERE c.id = ? GROUP BY c.id", (conversation_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no chat with id {conversation_id}; `chatledger chats` lists them.")
+        return self._conversation(row)
+
+    def find_conversations(self, ref: str) -> list[Conversation]:
+        """Chats whose id, platform id or title equals ``ref``; failing that, whose title contains it."""
+        exact = self._db.execute(
+            "SELECT id FROM conversations WHERE CAST(id AS TEXT) = ? OR platform_id = ? OR title = ? ORDER BY id",
+            (ref, ref, ref),
+        ).fetchall()
+        if not exact:
+            exact = self._db.execute(
+                "SELECT id FROM conversations WHERE instr(lower(title), lower(?)) > 0 ORDER BY id", (ref,)
+            ).fetchall()
+        return [self.conversation(int(r[0])) for r in exact]
+
+    def participants(self, conversation_id: int | None = None) -> list[Participant]:
+        sql = "SELECT id, platform, platform_id, display_name, aliases, is_self FROM participants"
+        params: tuple[Any, ...] = ()
+        if conversation_id is not None:
+            sql += " WHERE id IN (SELECT DISTINCT sender_id FROM messages WHERE conversation_id = ?)"
+            params = (conversation_id,)
+        return [
+            Participant(
+                id=r[0],
+                platform=Platform(r[1]),
+                platform_id=r[2],
+                display_name=r[3],
+                aliases=tuple(json.loads(r[4])),
+                is_self=None if r[5] is None else bool(r[5]),
+            )
+            for r in self._db.execute(sql + " ORDER BY id", params)
+        ]
+
+    # -- messages -------------------------------------------------------------------------------
+    def known_keys(self, source_id: int, keys: Sequence[bytes]) -> dict[bytes, tuple[int, bool]]:
+        """For keys already archived: the message id, and whether ``source_id`` already contains it."""
+        found: dict[bytes, tuple[int, bool]] = {}
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start : start + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for key, message_id, seen in self._db.execute(
+                f"SELECT m.key, m.id, s.source_id IS NOT NULL FROM messages m LEFT JOIN sightings s "
+                f"ON s.message_id = m.id AND s.source_id = ? WHERE m.key IN ({marks})",
+                (source_id, *chunk),
+            ):
+                found[bytes(key)] = (int(message_id), bool(seen))
+        return found
+
+    def add_messages(self, source_id: int, batch: Sequence[NewMessage]) -> int:
+        """Archive a batch read from one source; returns how many were new. Known ones only gain a sighting."""
+        self._require_transaction()
+        if self._next_message_id is None:
+            self._next_message_id = int(
+                self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
+            )
+        rows: list[tuple[Any, ...]] = []
+        sightings: list[tuple[int, int, str]] = []
+        attachments: list[tuple[Any, ...]] = []
+        for item in batch:
+            message = item.message
+            message_id = item.existing_id
+            if message_id is None:
+                message_id = self._next_message_id
+                self._next_message_id += 1
+                rows.append(
+                    (
+                        message_id,
+                        item.key,
+                        item.conversation_id,
+                        item.sender_id,
+                        message.sender_name,
+                        message.ts_ms,
+                        message.utc_offset_min,
+                        message.precision.value,
+                        message.kind.value,
+                        message.text,
+                        message.platform_msg_id,
+                        message.reply_to,
+                        message.forwarded_from,
+                        message.edited_ts_ms,
+                        item.ordinal,
+                        source_id,
+                        json.dumps(message.extra, ensure_ascii=False) if message.extra else None,
+                    )
+                )
+                attachments.extend(
+                    (
+                        message_id,
+                        a.name,
+                        a.kind.value,
+                        a.status.value,
+                        a.path,
+                        a.size,
+                        a.sha256,
+                        a.md5,
+                        a.mime_type,
+                    )
+                    for a in message.attachments
+                )
+            sightings.append((source_id, message_id, message.locator))
+        self._db.executemany(
+            "INSERT INTO messages (id, key, conversation_id, sender_id, sender_name, ts_ms, utc_offset_min, "
+            "precision, kind, text, platform_msg_id, reply_to, forwarded_from, edited_ts_ms, ordinal, "
+            "first_source_id, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        self._db.executemany("INSERT INTO sightings VALUES (?, ?, ?)", sightings)
+        if attachments:
+            self._db.executemany(
+                "INSERT INTO attachments (message_id, name, kind, status, path, size, sha256, md5, mime_type) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                attachments,
+            )
+        return len(rows)
+
+    def record_coverage(self, coverage: SourceCoverage) -> None:
+        self._require_transaction()
+        self._db.execute(
+            "INSERT INTO coverage VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id, conversation_id) DO UPDATE SET "
+            "message_count = message_count + excluded.message_count, "
+            "first_ts_ms = min(first_ts_ms, excluded.first_ts_ms), last_ts_ms = max(last_ts_ms, excluded.last_ts_ms)",
+            (
+                coverage.source_id,
+                coverage.conversation_id,
+                coverage.message_count,
+                coverage.first_ts_ms,
+                coverage.last_ts_ms,
+            ),
+        )
+
+    def coverage(self, source_id: int) -> list[SourceCoverage]:
+        return [
+            SourceCoverage(*row)
+            for row in self._db.execute(
+                "SELECT source_id, conversation_id, message_count, first_ts_ms, last_ts_ms FROM coverage "
+                "WHERE source_id = ? ORDER BY conversation_id",
+                (source_id,),
+            )
+        ]
+
+    def _messages_from_rows(self, rows: list[Sequence[Any]]) -> list[Message]:
+        by_message: dict[int, list[Attachment]] = {}
+        ids = [int(r[0]) for r in rows]
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for a in self._db.execute(
+                "SELECT message_id, name, kind, status, path, size, sha256, md5, mime_type FROM attachments "
+                f"WHERE message_id IN ({marks}) ORDER BY id",
+                chunk,
+            ):
+                by_message.setdefault(a[0], []).append(
+                    Attachment(
+                        name=a[1],
+                        kind=MessageKind(a[2]),
+                        status=AttachmentStatus(a[3]),
+                        path=a[4],
+                        size=a[5],
+                        sha256=a[6],
+                        md5=a[7],
+                        mime_type=a[8],
+                    )
+                )
+        return [
+            Message(
+                id=r[0],
+                key=bytes(r[1]).hex(),
+                platform=Platform(r[2]),
+                conversation=r[3],
+                sender=r[4],
+                sender_name=r[5],
+                ts_ms=r[6],
+                utc_offset_min=r[7],
+                precision=TimePrecision(r[8]),
+                kind=MessageKind(r[9]),
+                text=r[10],
+                platform_msg_id=r[11],
+                reply_to=r[12],
+                forwarded_from=r[13],
+                edited_ts_ms=r[14],
+                ordinal=r[15],
+                extra=json.loads(r[16]) if r[16] else None,
+                locator=r[17] or "",
+                attachments=tuple(by_message.get(int(r[0]), ())),
+            )
+            for r in rows
+        ]
+
+    @staticmethod
+    def _time_filter(after_ms: int | None, before_ms: int | None) -> tuple[str, list[Any]]:
+        clauses, params = "", []
+        if after_ms is not None:
+            clauses += " AND m.ts_ms >= ?"
+            params.append(after_ms)
+        if before_ms is not None:
+            clauses += " AND m.ts_ms < ?"
+            params.append(before_ms)
+        return clauses, params
+
+    def messages(
+        self,
+        conversation_id: int,
+        *,
+        after_ms: int | None = None,
+        before_ms: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Message]:
+        clauses, params = self._time_filter(after_ms, before_ms)
+        sql = (
+            f"SELECT {_MESSAGE_COLUMNS} {_MESSAGE_FROM} WHERE m.conversation_id = ?{clauses} "
+            "ORDER BY m.ts_ms, m.id LIMIT ? OFFSET ?"
+        )
+        rows = self._db.execute(
+            sql, (conversation_id, *params, -1 if limit is None else limit, offset)
+        ).fetchall()
+        return self._messages_from_rows(rows)
+
+    def count_messages(
+        self, conversation_id: int, *, after_ms: int | None = None, before_ms: int | None = None
+    ) -> int:
+        clauses, params = self._time_filter(after_ms, before_ms)
+        row = self._db.execute(
+            f"SELECT count(*) FROM messages m WHERE m.conversation_id = ?{clauses}",
+            (conversation_id, *params),
+        ).fetchone()
+        return int(row[0])
+
+    def message_position(self, conversation_id: int, message_id: int) -> int:
+        """How many messages of the chat come before ``message_id`` in timeline order."""
+        row = self._db.execute(
+            "SELECT ts_ms FROM messages WHERE id = ? AND conversation_id = ?", (message_id, conversation_id)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"message {message_id} is not in chat {conversation_id}.")
+        before = self._db.execute(
+            "SELECT count(*) FROM messages WHERE conversation_id = ? AND (ts_ms < ? OR (ts_ms = ? AND id < ?))",
+            (conversation_id, row[0], row[0], message_id),
+        ).fetchone()
+        return int(before[0])
+
+    _ABSENT = (
+        "FROM messages m JOIN coverage v ON v.conversation_id = m.conversation_id AND v.source_id = ? "
+        "WHERE m.conversation_id = ? AND m.ts_ms BETWEEN v.first_ts_ms AND v.last_ts_ms "
+        "AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.message_id = m.id AND s.source_id = ?)"
+    )
+
+    def absent_from_source(self, source_id: int, conversation_id: int) -> list[Message]:
+        """Archived messages inside the span a source covered of a chat that the source does not contain."""
+        rows = self._db.execute(
+            f"SELECT {_MESSAGE_COLUMNS} {self._ABSENT.replace('FROM messages m', _MESSAGE_FROM, 1)} "
+            "ORDER BY m.ts_ms, m.id",
+            (source_id, conversation_id, source_id),
+        ).fetchall()
+        return self._messages_from_rows(rows)
+
+    def count_absent_from_source(self, source_id: int, conversation_id: int) -> int:
+        row = self._db.execute(
+            f"SELECT count(*) {self._ABSENT}", (source_id, conversation_id, source_id)
+        ).fetchone()
+        return int(row[0])
+
+    def message_sources(self, message_id: int) -> list[tuple[int, str]]:
+        return [
+            (int(r[0]), str(r[1]))
+            for r in self._db.execute(
+                "SELECT source_id, locator FROM sightings WHERE message_id = ? ORDER BY source_id",
+                (message_id,),
+            )
+        ]
+
+    def iter_all_messages(self, batch_size: int = 10_000) -> Iterator[Message]:
+        last_id = 0
+        while True:
+            rows = self._db.execute(
+                f"SELECT {_MESSAGE_COLUMNS} {_MESSAGE_FROM} WHERE m.id > ? ORDER BY m.id LIMIT ?",
+                (last_id, batch_size),
+            ).fetchall()
+            if not rows:
+                return
+            yield from self._messages_from_rows(rows)
+            last_id = int(rows[-1][0])
+
+    def stats(self) -> ArchiveStats:
+        counts = self._db.execute(
+            "SELECT (SELECT count(*) FROM sources), (SELECT count(*) FROM conversations), "
+            "(SELECT count(*) FROM participants), (SELECT count(*) FROM messages), "
+            "(SELECT min(ts_ms) FROM messages), (SELECT max(ts_ms) FROM messages)"
+        ).fetchone()
+        by_platform = dict(
+            self._db.execute(
+                "SELECT c.platform, count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+                "GROUP BY c.platform ORDER BY 2 DESC"
+            ).fetchall()
+        )
+        by_kind = dict(
+            self._db.execute("SELECT kind, count(*) FROM messages GROUP BY kind ORDER BY 2 DESC").fetchall()
+        )
+        return ArchiveStats(
+            sources=counts[0],
+            conversations=counts[1],
+            participants=counts[2],
+            messages=counts[3],
+            first_ts_ms=counts[4],
+            last_ts_ms=counts[5],
+            by_platform=by_platform,
+            by_kind=by_kind,
+            schema_version=self.schema_version(),
+        )

@@ -1,0 +1,36 @@
+"""Parse the dates users type and format archive times for people."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from chatledger.errors import InputError
+from chatledger.model import to_datetime
+
+
+def parse_user_time(text: str, *, zone: tzinfo, option: str, end_of_day: bool = False) -> int:
+    """UTC epoch ms for ``2024-05-01``, ``2024-05-01 13:00`` or a full ISO-8601 time (naive = ``zone``).
+
+    With ``end_of_day`` a bare date means the end of that day (for ``--to``).
+    """
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time(0), zone)
+        else:
+            moment = datetime.fromisoformat(value.replace(" ", "T", 1))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)
+    except ValueError:
+        raise InputError(
+            f"{option} {text!r}: expected a date like 2024-05-01 or a time like 2024-05-01T13:00 (+08:00 optional)."
+        ) from None
+    return int(moment.astimezone(UTC).timestamp() * 1000)
+
+
+def format_ts(ts_ms: int | None, offset_min: int = 0, *, seconds: bool = True) -> str:
+    if ts_ms is None:
+        return "-"
+    moment = to_datetime(ts_ms, offset_min)
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
