@@ -44,12 +44,20 @@ class LinesImporter:
                 parts = line.rstrip("\n").split("|", 2)
                 if len(parts) != 3 or not parts[0].isdigit():
                     raise ImportFormatError(
-                        source.name, f"line {number}", expected="<seconds>|<sender>|<text>", found=line.strip()
+                        source.name,
+                        f"line {number}",
+                        expected="<seconds>|<sender>|<text>",
+                        found=line.strip(),
                     )
                 seconds, sender, body = parts
                 yield Message(
-                    conversation=chat, sender=sender, sender_name=sender, ts_ms=int(seconds) * 1000,
-                    kind=MessageKind.TEXT, text=body, locator=f"line {number}",
+                    conversation=chat,
+                    sender=sender,
+                    sender_name=sender,
+                    ts_ms=int(seconds) * 1000,
+                    kind=MessageKind.TEXT,
+                    text=body,
+                    locator=f"line {number}",
                 )
 
 
@@ -76,7 +84,9 @@ def texts(store: SQLiteStore) -> list[str]:
     return [m.text for m in store.messages(conversation.id)]
 
 
-def test_import_hashes_and_keeps_read_only_original(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+def test_import_hashes_and_keeps_read_only_original(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
     path = write(tmp_path / "a.lines", "team", ROWS)
     result = import_files(path)
     source = result.sources[0]
@@ -89,7 +99,10 @@ def test_import_hashes_and_keeps_read_only_original(tmp_path: Path, store: SQLit
     assert not os.stat(kept).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     [recorded] = store.sources()
     assert (recorded.sha256, recorded.size, recorded.format, recorded.message_count) == (
-        source.sha256, len(data), "test-lines", 50,
+        source.sha256,
+        len(data),
+        "test-lines",
+        50,
     )
     assert recorded.original_path == str(path.resolve())
     first = store.messages(store.conversations()[0].id or 0, limit=1)[0]
@@ -97,7 +110,9 @@ def test_import_hashes_and_keeps_read_only_original(tmp_path: Path, store: SQLit
     assert store.message_sources(first.id or 0) == [(recorded.id, "line 2")]
 
 
-def test_same_file_twice_is_reported_and_adds_nothing(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+def test_same_file_twice_is_reported_and_adds_nothing(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
     path = write(tmp_path / "a.lines", "team", ROWS)
     import_files(path)
     before = snapshot(store)
@@ -106,7 +121,9 @@ def test_same_file_twice_is_reported_and_adds_nothing(tmp_path: Path, store: SQL
     assert snapshot(store) == before
 
 
-def test_overlapping_backup_adds_only_new_and_marks_absent(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+def test_overlapping_backup_adds_only_new_and_marks_absent(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
     import_files(write(tmp_path / "jan.lines", "team", ROWS[:30]))
     # The later backup lost message 5 (deleted on the phone) and adds 20 newer ones.
     later = ROWS[:5] + ROWS[6:]
@@ -120,20 +137,30 @@ def test_overlapping_backup_adds_only_new_and_marks_absent(tmp_path: Path, store
     assert absent.text == ROWS[5][2]
 
 
-def test_same_second_burst_keeps_every_message(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
-    burst = [(1_700_000_000, "ana", "好的")] * 6 + [(1_700_000_000, "ana", "ok")] * 3 + [(1_700_000_000, "bo", "好的")] * 2
+def test_same_second_burst_keeps_every_message(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    burst = (
+        [(1_700_000_000, "ana", "好的")] * 6
+        + [(1_700_000_000, "ana", "ok")] * 3
+        + [(1_700_000_000, "bo", "好的")] * 2
+    )
     import_files(write(tmp_path / "burst.lines", "team", burst))
     assert sorted(texts(store)) == sorted(t for _, _, t in burst)
     # A second, overlapping export holding the same burst adds nothing ...
     result = import_files(write(tmp_path / "again.lines", "team", burst + [(1_700_000_001, "ana", "bye")]))
     assert result.sources[0].new == 1
     # ... and one holding a longer burst adds exactly the extra repeats.
-    result = import_files(write(tmp_path / "more.lines", "team", burst + [(1_700_000_000, "ana", "好的")] * 2))
+    result = import_files(
+        write(tmp_path / "more.lines", "team", burst + [(1_700_000_000, "ana", "好的")] * 2)
+    )
     assert result.sources[0].new == 2
     assert texts(store).count("好的") == 10
 
 
-def test_repeats_far_apart_in_one_file_are_kept(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+def test_repeats_far_apart_in_one_file_are_kept(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
     # The same (sender, time, text) twice, separated by thousands of other rows (an out-of-order export).
     rows = [(1_700_000_000, "ana", "ok")] + [(1_700_000_100 + i, "bo", f"x{i}") for i in range(12_000)]
     rows.append((1_700_000_000, "ana", "ok"))
@@ -141,7 +168,9 @@ def test_repeats_far_apart_in_one_file_are_kept(tmp_path: Path, store: SQLiteSto
     assert texts(store).count("ok") == 2
 
 
-def test_failed_import_leaves_archive_unchanged(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+def test_failed_import_leaves_archive_unchanged(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
     import_files(write(tmp_path / "good.lines", "team", ROWS[:10]))
     before = snapshot(store)
     originals_before = sorted(p.name for p in (tmp_path / "originals").rglob("*") if p.is_file())
@@ -151,22 +180,32 @@ def test_failed_import_leaves_archive_unchanged(tmp_path: Path, store: SQLiteSto
     with pytest.raises(ImportFormatError) as caught:
         import_files(good, bad)
     message = str(caught.value)
-    assert "bad.lines, line 3" in message and "<seconds>|<sender>|<text>" in message and "not a row" in message
+    assert (
+        "bad.lines, line 3" in message and "<seconds>|<sender>|<text>" in message and "not a row" in message
+    )
     assert snapshot(store) == before
     assert sorted(p.name for p in (tmp_path / "originals").rglob("*") if p.is_file()) == originals_before
 
 
-def test_unknown_format_names_formats_and_option(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+def test_unknown_format_names_formats_and_option(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("just some notes\n", encoding="utf-8")
     before = snapshot(store)
     with pytest.raises(UnknownFormatError) as caught:
         import_files(path)
-    assert "notes.txt" in str(caught.value) and "--format" in str(caught.value) and "test-lines" in str(caught.value)
+    assert (
+        "notes.txt" in str(caught.value)
+        and "--format" in str(caught.value)
+        and "test-lines" in str(caught.value)
+    )
     assert snapshot(store) == before
 
 
-def test_empty_file_and_file_without_messages_are_errors(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+def test_empty_file_and_file_without_messages_are_errors(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
     before = snapshot(store)
     empty = tmp_path / "empty.lines"
     empty.write_bytes(b"")
@@ -178,7 +217,9 @@ def test_empty_file_and_file_without_messages_are_errors(tmp_path: Path, store: 
     assert snapshot(store) == before
 
 
-def test_gb18030_bytes_are_decoded_and_reported(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+def test_gb18030_bytes_are_decoded_and_reported(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
     rows = [(1_700_000_000 + i, "客服", f"您好，订单{i}已发货") for i in range(20)]
     result = import_files(write(tmp_path / "gbk.lines", "team", rows, encoding="gb18030"))
     assert result.sources[0].encoding == "gb18030"
@@ -196,12 +237,16 @@ def test_bom_is_read(tmp_path: Path, store: SQLiteStore, import_files: ImportFn)
 
 def test_undecodable_bytes_fail_clearly(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
     path = tmp_path / "binary.lines"
-    path.write_bytes(b"#lines team\n1700000000|ana|" + bytes([0x81, 0x20, 0xFF, 0xFE, 0x81, 0x7F] * 40) + b"\n")
+    path.write_bytes(
+        b"#lines team\n1700000000|ana|" + bytes([0x81, 0x20, 0xFF, 0xFE, 0x81, 0x7F] * 40) + b"\n"
+    )
     with pytest.raises(InputError, match="binary.lines"):
         import_files(path)
 
 
-def test_folder_import_skips_unknown_files_and_imports_the_rest(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+def test_folder_import_skips_unknown_files_and_imports_the_rest(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
     folder = tmp_path / "export"
     folder.mkdir()
     write(folder / "a.lines", "team", ROWS[:5])
@@ -226,7 +271,9 @@ def test_zip_of_exports_imports_members(tmp_path: Path, store: SQLiteStore, impo
     assert message.locator == "line 2"
 
 
-def test_chat_option_merges_a_renamed_export(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+def test_chat_option_merges_a_renamed_export(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
     import_files(write(tmp_path / "a.lines", "team", ROWS[:10]))
     result = import_files(write(tmp_path / "renamed.lines", "team-renamed", ROWS[:12]), chat="team")
     assert result.sources[0].new == 2

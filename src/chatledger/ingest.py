@@ -7,10 +7,13 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from queue import Queue
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,7 +23,7 @@ from chatledger.importers._shared.encodings import CHUNK, Utf8Validator
 from chatledger.importers.base import ImportContext, Importer, SourceFile
 from chatledger.integrity.canonical import key_by_content, key_by_platform_id, normalise_text
 from chatledger.model import Conversation, Message, Participant, Platform, Source
-from chatledger.store import NewMessage, SourceCoverage, Store
+from chatledger.store import KeyCollision, NewMessage, SourceCoverage, Store
 
 BATCH = 5000
 _MAX_ORDINAL_PROBES = 1_000_000
@@ -304,7 +307,7 @@ class _Importer:
         meta: dict[str, object] = {}
         writer = _MessageWriter(self.store, source_id, self.chat_target)
         encodings = []
-        with self.store.transaction():  # a savepoint: a failing file leaves nothing behind
+        with self.store.transaction(), _closing(writer):  # a savepoint: a failing file leaves nothing behind
             for part, importer in plan:
                 ctx = ImportContext(
                     zone=self.zone,
@@ -319,8 +322,9 @@ class _Importer:
                 self.progress.advance_messages(writer.flush())
                 result.warnings.extend(ctx.warnings)
                 meta.update(ctx.meta)
-                if part._encoding is not None:  # only text formats decode
-                    encodings.append(part.encoding)
+                if part.encoding_used is not None:  # only text formats decode
+                    encodings.append(part.encoding_used)
+            writer.finish()
             if writer.messages == 0:
                 raise EmptySourceError(str(path), source.format)
             result.encoding = ",".join(sorted(set(encodings))) or None
@@ -328,7 +332,6 @@ class _Importer:
                 meta["encoding"] = result.encoding
             if result.warnings:
                 meta["warnings"] = result.warnings[:100]
-            writer.finish()
             result.messages, result.new = writer.messages, writer.new
             result.conversations = writer.conversation_results()
             self.store.finish_source(
@@ -340,6 +343,16 @@ class _Importer:
                 meta=meta,
             )
         return result
+
+
+@contextmanager
+def _closing(writer: _MessageWriter) -> Iterator[None]:
+    """On failure, stop the writer thread before the savepoint is rolled back."""
+    try:
+        yield
+    except BaseException:
+        writer.abandon()
+        raise
 
 
 def _user() -> str:
@@ -360,6 +373,10 @@ def _resolve_chat(store: Store, ref: str) -> Conversation:
     return found[0]
 
 
+_Pending = tuple[Message, int, int | None, str, str, bytes]
+"""A parsed message: conversation row, sender row, platform, normalised text, first identity key."""
+
+
 class _MessageWriter:
     """Resolves conversations, senders and message identity, and writes messages in batches."""
 
@@ -368,12 +385,21 @@ class _MessageWriter:
         self.source_id = source_id
         self.chat_target = chat_target
         self.conversations: dict[str, int] = {}
+        self.created: set[int] = set()  # chats this import created: none of their keys can exist yet
+        self.identity: dict[int, str] = {}  # row id -> the platform id keys are computed with
         self.conversation_meta: dict[int, ConversationImport] = {}
         self.participants: dict[str, int] = {}
         self.aliases: dict[int, set[str]] = {}
-        self.pending: list[tuple[Message, int, int | None, Platform]] = []
+        self.pending: list[_Pending] = []
         self.messages = 0
         self.new = 0
+        # The archive is written by a background thread while the importer parses the next batch;
+        # the lock keeps one thread at a time on the connection (SQLite itself runs without the GIL).
+        self.lock = threading.Lock()
+        self.batches: Queue[list[_Pending] | None] = Queue(maxsize=2)
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._drain, name="chatledger-writer", daemon=True)
+        self.thread.start()
 
     @property
     def pending_count(self) -> int:
@@ -389,16 +415,38 @@ class _MessageWriter:
         else:
             raise ChatledgerError(f"importer yielded {type(item).__name__}; expected a model object")
 
+    def _drain(self) -> None:
+        while (items := self.batches.get()) is not None:
+            if self.failure is not None:
+                continue
+            try:
+                with self.lock:
+                    try:
+                        self._write(items, look_up_all=False)
+                    except KeyCollision:
+                        # A repeat of a message written in an earlier batch of a chat this import created.
+                        self._write(items, look_up_all=True)
+            except BaseException as exc:  # handed to the importing thread
+                self.failure = exc
+
+    def _check(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
     def _conversation(self, conversation: Conversation) -> int:
+        original_id = conversation.platform_id
         if self.chat_target is not None:
             if conversation.platform != self.chat_target.platform:
                 raise InputError(
                     f"--chat names a {self.chat_target.platform} chat but the file is {conversation.platform}."
                 )
-            self.conversations[conversation.platform_id] = int(self.chat_target.id or 0)
             conversation = self.chat_target
-        conversation_id = self.store.ensure_conversation(conversation)
-        self.conversations[conversation.platform_id] = conversation_id
+        with self.lock:
+            conversation_id, created = self.store.ensure_conversation(conversation)
+        if created:
+            self.created.add(conversation_id)
+        self.conversations[original_id] = conversation_id
+        self.identity[conversation_id] = conversation.platform_id
         self.conversation_meta.setdefault(
             conversation_id,
             ConversationImport(conversation_id, conversation.platform.value, conversation.title),
@@ -406,11 +454,13 @@ class _MessageWriter:
         return conversation_id
 
     def _participant(self, participant: Participant) -> int:
-        participant_id = self.store.ensure_participant(participant)
+        with self.lock:
+            participant_id = self.store.ensure_participant(participant)
         self.participants[participant.platform_id] = participant_id
         return participant_id
 
     def _add_message(self, message: Message, platform: Platform) -> None:
+        platform = message.platform or platform  # a multi-platform file (canonical JSONL) names its own
         conversation_id = self.conversations.get(message.conversation)
         if conversation_id is None:
             conversation_id = self._conversation(
@@ -424,71 +474,89 @@ class _MessageWriter:
                     Participant(platform, message.sender, message.sender_name or message.sender)
                 )
             if message.sender_name:
-                self.aliases.setdefault(sender_id, set()).add(message.sender_name)
-        self.pending.append((message, conversation_id, sender_id, platform))
-
-    def _conversation_key(self, conversation_id: int, message: Message) -> str:
-        if self.chat_target is not None:
-            return self.chat_target.platform_id
-        return message.conversation
+                names = self.aliases.get(sender_id)
+                if names is None:
+                    self.aliases[sender_id] = {message.sender_name}
+                else:
+                    names.add(message.sender_name)
+        # Identity is computed here, on the parsing thread; the writer thread only resolves repeats.
+        text = normalise_text(message.text)
+        if message.platform_msg_id:
+            key = key_by_platform_id(platform, self.identity[conversation_id], message.platform_msg_id)
+        else:
+            key = key_by_content(
+                platform, self.identity[conversation_id], message.sender, message.ts_ms, message.kind, text, 0
+            )
+        self.pending.append((message, conversation_id, sender_id, platform, text, key))
+        meta = self.conversation_meta[conversation_id]
+        ts_ms = message.ts_ms
+        if meta.messages == 0:
+            meta.first_ts_ms = meta.last_ts_ms = ts_ms
+        elif ts_ms < meta.first_ts_ms:
+            meta.first_ts_ms = ts_ms
+        elif ts_ms > meta.last_ts_ms:
+            meta.last_ts_ms = ts_ms
+        meta.messages += 1
+        meta.new += 1  # the writer takes back those it finds archived already
 
     def flush(self) -> int:
-        """Give every pending message its identity key and write the batch; returns messages written."""
+        """Hand the pending messages to the writer thread; returns how many were handed over."""
+        self._check()
         if not self.pending:
             return 0
         items = self.pending
         self.pending = []
-        first_keys = []
-        texts = []
-        for message, conversation_id, _, platform in items:
-            conversation = self._conversation_key(conversation_id, message)
-            text = normalise_text(message.text)
-            texts.append(text)
-            if message.platform_msg_id:
-                first_keys.append(key_by_platform_id(platform.value, conversation, message.platform_msg_id))
-            else:
-                first_keys.append(
-                    key_by_content(
-                        platform.value,
-                        conversation,
-                        message.sender,
-                        message.ts_ms,
-                        message.kind.value,
-                        text,
-                        0,
-                    )
-                )
-        known = self.store.known_keys(self.source_id, first_keys)
+        self.batches.put(items)
+        return len(items)
+
+    def close(self) -> None:
+        """Wait for the writer thread to write everything; re-raise what it failed with."""
+        if self.thread.is_alive():
+            self.batches.put(None)
+            self.thread.join()
+        self._check()
+
+    def abandon(self) -> None:
+        """Stop the writer thread, discarding what is queued (the caller rolls back)."""
+        if self.failure is None:
+            self.failure = ChatledgerError("import abandoned")
+        if self.thread.is_alive():
+            self.batches.put(None)
+            self.thread.join()
+
+    def _write(self, items: list[_Pending], *, look_up_all: bool) -> int:
+        created = self.created
+        lookup = [item[5] for item in items if look_up_all or item[1] not in created]
+        known = self.store.known_keys(self.source_id, lookup) if lookup else {}
+        if not known and len({item[5] for item in items}) == len(items):
+            # The common case: every message is new and distinct; no per-message work is left.
+            batch = [
+                NewMessage(m, key, 0, conversation_id, sender_id)
+                for m, conversation_id, sender_id, _, _, key in items
+            ]
+        else:
+            batch = self._resolve(items, known, look_up_all=look_up_all)
+        new = self.store.add_messages(self.source_id, batch)
+        self.new += new
+        if new != len(batch):
+            for item in batch:
+                if item.existing_id is not None:
+                    self.conversation_meta[item.conversation_id].new -= 1
+        self.messages += len(batch)
+        return len(batch)
+
+    def _resolve(
+        self, items: list[_Pending], known: dict[bytes, tuple[int, bool]], *, look_up_all: bool
+    ) -> list[NewMessage]:
+        """Identity for a batch holding repeats or already archived messages."""
         batch = []
         taken: set[bytes] = set()
-        for (message, conversation_id, sender_id, platform), key, text in zip(
-            items, first_keys, texts, strict=True
-        ):
+        for message, conversation_id, sender_id, platform, text, key in items:
             ordinal = 0
-            content_keyed = message.platform_msg_id is None
-            probes = 0
-            while key in taken or known.get(key, (0, False))[1]:
-                # This source already holds a message with this key: a genuine repeat ("ok" twice in one
-                # second), or a platform id the export reuses. Never drop it: take the next identity.
-                if not content_keyed:
-                    content_keyed = True
-                    message = replace(message, extra={**(message.extra or {}), "duplicate_platform_id": True})
-                else:
-                    ordinal += 1
-                probes += 1
-                if probes > _MAX_ORDINAL_PROBES:
-                    raise ChatledgerError(f"cannot give {message.locator} a unique identity")
-                key = key_by_content(
-                    platform.value,
-                    self._conversation_key(conversation_id, message),
-                    message.sender,
-                    message.ts_ms,
-                    message.kind.value,
-                    text,
-                    ordinal,
+            if key in taken or (key in known and known[key][1]):
+                message, key, ordinal = self._next_identity(
+                    message, conversation_id, platform, text, taken, known, look_up=look_up_all
                 )
-                if key not in known:
-                    known.update(self.store.known_keys(self.source_id, [key]))
             taken.add(key)
             existing = known.get(key)
             batch.append(
@@ -496,23 +564,39 @@ class _MessageWriter:
                     message, key, ordinal, conversation_id, sender_id, existing[0] if existing else None
                 )
             )
-            meta = self.conversation_meta[conversation_id]
-            if meta.messages == 0:
-                meta.first_ts_ms = meta.last_ts_ms = message.ts_ms
-            else:
-                meta.first_ts_ms = min(meta.first_ts_ms, message.ts_ms)
-                meta.last_ts_ms = max(meta.last_ts_ms, message.ts_ms)
-            meta.messages += 1
-        new = self.store.add_messages(self.source_id, batch)
-        self.new += new
-        self.messages += len(batch)
-        for item in batch:
-            if item.existing_id is None:
-                self.conversation_meta[item.conversation_id].new += 1
-        return len(batch)
+        return batch
+
+    def _next_identity(
+        self,
+        message: Message,
+        conversation_id: int,
+        platform: str,
+        text: str,
+        taken: set[bytes],
+        known: dict[bytes, tuple[int, bool]],
+        *,
+        look_up: bool,
+    ) -> tuple[Message, bytes, int]:
+        """This source already holds a message with this key: a genuine repeat ("ok" twice in one second)
+        or a platform id the export reuses. Never drop it: take the next free ordinal of its content key."""
+        if message.platform_msg_id:
+            message = replace(message, extra={**(message.extra or {}), "duplicate_platform_id": True})
+        conversation = self.identity[conversation_id]
+        for ordinal in range(_MAX_ORDINAL_PROBES):
+            if message.platform_msg_id is None and ordinal == 0:
+                continue
+            key = key_by_content(
+                platform, conversation, message.sender, message.ts_ms, message.kind, text, ordinal
+            )
+            if key not in known and (look_up or conversation_id not in self.created):
+                known.update(self.store.known_keys(self.source_id, [key]))
+            if key not in taken and not (key in known and known[key][1]):
+                return message, key, ordinal
+        raise ChatledgerError(f"cannot give {message.locator} a unique identity")
 
     def finish(self) -> None:
         self.flush()
+        self.close()
         for participant_id, names in self.aliases.items():
             self.store.add_aliases(participant_id, sorted(names))
         for meta in self.conversation_meta.values():
@@ -522,7 +606,8 @@ class _MessageWriter:
                         self.source_id, meta.conversation_id, meta.messages, meta.first_ts_ms, meta.last_ts_ms
                     )
                 )
-                meta.absent = self.store.count_absent_from_source(self.source_id, meta.conversation_id)
+                if meta.conversation_id not in self.created:
+                    meta.absent = self.store.count_absent_from_source(self.source_id, meta.conversation_id)
 
     def conversation_results(self) -> list[ConversationImport]:
         return [m for m in self.conversation_meta.values() if m.messages]

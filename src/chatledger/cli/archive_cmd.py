@@ -155,7 +155,10 @@ def show_command(
 
 
 def stats_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Counts for the whole archive: sources, chats, people, messages by platform and kind."""
+    """Counts for the whole archive: sources, chats, people, messages by platform and kind.
+
+    Example: chatledger stats --json
+    """
     stats = state(ctx).store().stats()
     if as_json:
         print_json(stats)
@@ -173,7 +176,7 @@ def stats_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 def formats_command(as_json: JsonOption = False) -> None:
-    """List the export formats chatledger can import and what each keeps."""
+    """List the export formats chatledger can import and what each keeps. Example: chatledger formats"""
     rows = [
         {
             "name": imp.name,

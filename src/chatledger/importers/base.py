@@ -102,6 +102,11 @@ class SourceFile:
             )
         return self._encoding
 
+    @property
+    def encoding_used(self) -> str | None:
+        """The encoding the text was decoded with, or None when the file was only read as bytes."""
+        return self._encoding
+
     def open_binary(self) -> BinaryIO:
         """The raw bytes, counted for progress."""
         return io.BufferedReader(_CountingReader(self._open_raw(), self.on_bytes), 1 << 20)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chatledger.store.base import ArchiveStats, NewMessage, SourceCoverage, Store
+from chatledger.store.base import ArchiveStats, KeyCollision, NewMessage, SourceCoverage, Store
 from chatledger.store.sqlite import SQLiteStore
 
-__all__ = ["ArchiveStats", "NewMessage", "SQLiteStore", "SourceCoverage", "Store", "open_store"]
+__all__ = [
+    "ArchiveStats",
+    "KeyCollision",
+    "NewMessage",
+    "SQLiteStore",
+    "SourceCoverage",
+    "Store",
+    "open_store",
+]
 
 
 def open_store(location: Path | str) -> Store:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from chatledger.model import Conversation, Message, Participant, Source
 
 
-@dataclass(frozen=True, slots=True)
-class NewMessage:
+class KeyCollision(Exception):
+    """``add_messages`` met a key already archived though the batch said it was new; nothing was written."""
+
+
+class NewMessage(NamedTuple):
     """A parsed message ready for the archive: its identity key and resolved row ids."""
 
     message: Message
@@ -76,7 +79,7 @@ class Store(Protocol):
     def source(self, source_id: int) -> Source: ...
 
     # conversations and participants
-    def ensure_conversation(self, conversation: Conversation) -> int: ...
+    def ensure_conversation(self, conversation: Conversation) -> tuple[int, bool]: ...
 
     def ensure_participant(self, participant: Participant) -> int: ...
 

@@ -56,18 +56,18 @@ CREATE TABLE messages (
     edited_ts_ms INTEGER,
     ordinal INTEGER NOT NULL,
     first_source_id INTEGER NOT NULL REFERENCES sources (id),
+    locator TEXT NOT NULL,  -- where the first source holds it (line, JSON path)
     extra TEXT
 );
 CREATE INDEX messages_conversation_time ON messages (conversation_id, ts_ms, id);
 
--- Every source a message was read from, and where in it (line, JSON path).
+-- Every further source a message was read from (the first is messages.first_source_id), and where.
 CREATE TABLE sightings (
-    source_id INTEGER NOT NULL REFERENCES sources (id),
     message_id INTEGER NOT NULL REFERENCES messages (id),
+    source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
-    PRIMARY KEY (source_id, message_id)
+    PRIMARY KEY (message_id, source_id)
 ) WITHOUT ROWID;
-CREATE INDEX sightings_message ON sightings (message_id);
 
 -- The span of each conversation a source covered: messages inside it that the source lacks are
 -- "not seen in that source".
