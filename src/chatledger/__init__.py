@@ -5,11 +5,11 @@ The Python API: open an archive with ``open_store``, import with ``import_paths`
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib.metadata as _metadata
 
 try:
-    __version__ = version("chatledger")
-except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = _metadata.version("chatledger")
+except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
 
 from chatledger.config import Settings

@@ -7,7 +7,8 @@ wrong LIKE results, and it releases the GIL while SQLite works, so imports overl
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
@@ -62,6 +63,44 @@ _MESSAGE_FIELDS = attrgetter(
 )
 
 
+IDS_PER_MS = 1000
+_SLOT_CACHE = 100_000
+
+
+class _TimeOrderedIds:
+    """Message ids ordered by time: ``ts_ms * 1000 + n``, n counting messages of that millisecond.
+
+    Timelines and "newest first" search then follow the primary key (and the search index's rowid)
+    with no sort. A millisecond holding 1000 messages lends ids from the next one.
+    """
+
+    def __init__(self, max_id: int | None, max_in_range: Callable[[int, int], int | None]) -> None:
+        self.max_id = max_id if max_id is not None else -(2**63)
+        self.max_in_range = max_in_range
+        self.next_n: OrderedDict[int, int] = OrderedDict()
+
+    def allocate(self, ts_ms: int) -> int:
+        n = self.next_n.get(ts_ms)
+        base = ts_ms * IDS_PER_MS
+        if n is None:
+            if base > self.max_id:
+                n = 0
+            else:
+                found = self.max_in_range(base, base + IDS_PER_MS - 1)
+                n = 0 if found is None else found - base + 1
+        else:
+            self.next_n.move_to_end(ts_ms)
+        if n >= IDS_PER_MS:
+            return self.allocate(ts_ms + 1)
+        self.next_n[ts_ms] = n + 1
+        if len(self.next_n) > _SLOT_CACHE:
+            self.next_n.popitem(last=False)
+        ident = base + n
+        if ident > self.max_id:
+            self.max_id = ident
+        return ident
+
+
 def _migrations() -> list[tuple[str, str]]:
     folder = resources.files("chatledger.store.migrations").joinpath("sqlite")
     files = sorted(f.name for f in folder.iterdir() if f.name.endswith(".sql"))
@@ -86,7 +125,7 @@ class SQLiteStore:
         self._db.execute("PRAGMA cache_size=-65536")
         self._db.execute("PRAGMA temp_store=MEMORY")
         self._depth = 0
-        self._next_message_id: int | None = None
+        self._ids: _TimeOrderedIds | None = None
         self._migrate()
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -111,7 +150,7 @@ class SQLiteStore:
             self._depth -= 1
             if self._depth == 0:
                 self._db.execute("ROLLBACK")
-                self._next_message_id = None
+                self._ids = None
             else:
                 self._db.execute(f"ROLLBACK TO sp{self._depth}")
                 self._db.execute(f"RELEASE sp{self._depth}")
@@ -119,7 +158,7 @@ class SQLiteStore:
         self._depth -= 1
         if self._depth == 0:
             self._db.execute("COMMIT")
-            self._next_message_id = None
+            self._ids = None
         else:
             self._db.execute(f"RELEASE sp{self._depth}")
 
@@ -380,18 +419,24 @@ class SQLiteStore:
     def add_messages(self, source_id: int, batch: Sequence[NewMessage]) -> int:
         """Archive a batch read from one source; returns how many were new. Known ones only gain a sighting."""
         self._require_transaction()
-        if self._next_message_id is None:
-            self._next_message_id = int(self._one("SELECT coalesce(max(id), 0) + 1 FROM messages")[0])
+        if self._ids is None:
+            self._ids = _TimeOrderedIds(
+                self._one("SELECT max(id) FROM messages")[0],
+                lambda low, high: self._one(
+                    "SELECT max(id) FROM messages WHERE id BETWEEN ? AND ?", (low, high)
+                )[0],
+            )
+        allocate = self._ids.allocate
         rows: list[tuple[Any, ...]] = []
         sightings: list[tuple[int, int, str]] = []
         attachments: list[tuple[Any, ...]] = []
-        next_id = self._next_message_id
         fields = _MESSAGE_FIELDS
         for message, key, ordinal, conversation_id, sender_id, existing_id in batch:
             if existing_id is not None:
                 sightings.append((existing_id, source_id, message.locator))
                 continue
             extra = message.extra
+            next_id = allocate(message.ts_ms)
             rows.append(
                 (next_id, key, conversation_id, sender_id, ordinal, source_id)
                 + fields(message)
@@ -402,13 +447,11 @@ class SQLiteStore:
                     (next_id, a.name, a.kind, a.status, a.path, a.size, a.sha256, a.md5, a.mime_type)
                     for a in message.attachments
                 )
-            next_id += 1
         try:
             with self.transaction():
                 self._insert_batch(rows, sightings, attachments)
         except apsw.ConstraintError as exc:
             raise KeyCollision(str(exc)) from exc
-        self._next_message_id = next_id
         return len(rows)
 
     def _insert_batch(
@@ -509,13 +552,14 @@ class SQLiteStore:
 
     @staticmethod
     def _time_filter(after_ms: int | None, before_ms: int | None) -> tuple[str, list[Any]]:
+        """Time bounds as id ranges (ids follow time; a crowded millisecond may lend ids from later ones)."""
         clauses, params = "", []
         if after_ms is not None:
-            clauses += " AND m.ts_ms >= ?"
-            params.append(after_ms)
+            clauses += " AND m.id >= ? AND m.ts_ms >= ?"
+            params += [after_ms * IDS_PER_MS, after_ms]
         if before_ms is not None:
-            clauses += " AND m.ts_ms < ?"
-            params.append(before_ms)
+            clauses += " AND m.id < ? AND m.ts_ms < ?"
+            params += [(before_ms + 1000) * IDS_PER_MS, before_ms]
         return clauses, params
 
     def messages(
@@ -530,7 +574,7 @@ class SQLiteStore:
         clauses, params = self._time_filter(after_ms, before_ms)
         sql = (
             f"SELECT {_MESSAGE_COLUMNS} {_MESSAGE_FROM} WHERE m.conversation_id = ?{clauses} "
-            "ORDER BY m.ts_ms, m.id LIMIT ? OFFSET ?"
+            "ORDER BY m.id LIMIT ? OFFSET ?"
         )
         rows = self._all(sql, (conversation_id, *params, -1 if limit is None else limit, offset))
         return self._messages_from_rows(rows)
@@ -548,13 +592,13 @@ class SQLiteStore:
     def message_position(self, conversation_id: int, message_id: int) -> int:
         """How many messages of the chat come before ``message_id`` in timeline order."""
         row = self._one(
-            "SELECT ts_ms FROM messages WHERE id = ? AND conversation_id = ?", (message_id, conversation_id)
+            "SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?", (message_id, conversation_id)
         )
         if row is None:
             raise NotFoundError(f"message {message_id} is not in chat {conversation_id}.")
         before = self._one(
-            "SELECT count(*) FROM messages WHERE conversation_id = ? AND (ts_ms < ? OR (ts_ms = ? AND id < ?))",
-            (conversation_id, row[0], row[0], message_id),
+            "SELECT count(*) FROM messages WHERE conversation_id = ? AND id < ?",
+            (conversation_id, message_id),
         )
         return int(before[0])
 
@@ -569,7 +613,7 @@ class SQLiteStore:
         """Archived messages inside the span a source covered of a chat that the source does not contain."""
         rows = self._all(
             f"SELECT {_MESSAGE_COLUMNS} {self._ABSENT.replace('FROM messages m', _MESSAGE_FROM, 1)} "
-            "ORDER BY m.ts_ms, m.id",
+            "ORDER BY m.id",
             (source_id, conversation_id, source_id, source_id),
         )
         return self._messages_from_rows(rows)
@@ -589,7 +633,7 @@ class SQLiteStore:
         ]
 
     def iter_all_messages(self, batch_size: int = 10_000) -> Iterator[Message]:
-        last_id = 0
+        last_id = -(2**63)
         while True:
             rows = self._all(
                 f"SELECT {_MESSAGE_COLUMNS} {_MESSAGE_FROM} WHERE m.id > ? ORDER BY m.id LIMIT ?",
