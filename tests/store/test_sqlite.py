@@ -9,7 +9,7 @@ import pytest
 from chatledger.errors import ArchiveError
 from chatledger.model import Conversation, Message, MessageKind, Platform, Source
 from chatledger.store import KeyCollision, NewMessage, SQLiteStore
-from chatledger.store.sqlite import IDS_PER_MS, _TimeOrderedIds
+from chatledger.store.sqlite import IDS_PER_SECOND, _TimeOrderedIds
 
 
 def test_ids_follow_time_and_lend_from_the_next_millisecond() -> None:
@@ -20,15 +20,16 @@ def test_ids_follow_time_and_lend_from_the_next_millisecond() -> None:
         return max(inside) if inside else None
 
     ids = _TimeOrderedIds(None, max_in_range)
-    first = [ids.allocate(5) for _ in range(IDS_PER_MS + 3)]
-    assert first[:2] == [5000, 5001] and first[-1] == 6002  # the 1001st message borrows from ms 6
-    assert ids.allocate(6) == 6003  # ms 6 continues after what was lent
-    assert ids.allocate(4) == 4000  # an earlier time still gets an earlier id
+    # ids are seconds * 16 + n
+    first = [ids.allocate(5_000 + i % 1000) for i in range(IDS_PER_SECOND + 3)]  # one second, ms vary
+    assert first[:2] == [80, 81] and first[-1] == 98  # the 17th message borrows from second 6
+    assert ids.allocate(6_500) == 99  # second 6 continues after what was lent
+    assert ids.allocate(4_999) == 64  # an earlier time still gets an earlier id
     assert len(set(first)) == len(first)
     taken.update(first)
     later = _TimeOrderedIds(max(taken), max_in_range)  # a new transaction over the stored ids
-    assert later.allocate(5) == 6003
-    assert later.allocate(7) == 7000
+    assert later.allocate(5_000) == 99
+    assert later.allocate(7_000) == 112
 
 
 def _message(ts_ms: int, text: str) -> Message:

@@ -31,6 +31,7 @@ from chatledger.model import (
     Source,
     TimePrecision,
 )
+from chatledger.search.tokens import index_tokens
 from chatledger.store.base import ArchiveStats, KeyCollision, NewMessage, SourceCoverage
 
 _MESSAGE_COLUMNS = (
@@ -63,15 +64,16 @@ _MESSAGE_FIELDS = attrgetter(
 )
 
 
-IDS_PER_MS = 1000
+IDS_PER_SECOND = 16
 _SLOT_CACHE = 100_000
 
 
 class _TimeOrderedIds:
-    """Message ids ordered by time: ``ts_ms * 1000 + n``, n counting messages of that millisecond.
+    """Message ids ordered by time to the second: ``ts_seconds * 16 + n``, n counting that second's messages.
 
-    Timelines and "newest first" search then follow the primary key (and the search index's rowid)
-    with no sort. A millisecond holding 1000 messages lends ids from the next one.
+    "Newest first" search then follows the search index's rowid with no sort. A second holding more than
+    16 messages lends ids from the next one. (Seconds, not milliseconds: the index stores rowid deltas,
+    and millisecond-scaled ids made it three times larger.)
     """
 
     def __init__(self, max_id: int | None, max_in_range: Callable[[int, int], int | None]) -> None:
@@ -80,19 +82,22 @@ class _TimeOrderedIds:
         self.next_n: OrderedDict[int, int] = OrderedDict()
 
     def allocate(self, ts_ms: int) -> int:
-        n = self.next_n.get(ts_ms)
-        base = ts_ms * IDS_PER_MS
+        return self._allocate(ts_ms // 1000)
+
+    def _allocate(self, second: int) -> int:
+        n = self.next_n.get(second)
+        base = second * IDS_PER_SECOND
         if n is None:
             if base > self.max_id:
                 n = 0
             else:
-                found = self.max_in_range(base, base + IDS_PER_MS - 1)
+                found = self.max_in_range(base, base + IDS_PER_SECOND - 1)
                 n = 0 if found is None else found - base + 1
         else:
-            self.next_n.move_to_end(ts_ms)
-        if n >= IDS_PER_MS:
-            return self.allocate(ts_ms + 1)
-        self.next_n[ts_ms] = n + 1
+            self.next_n.move_to_end(second)
+        if n >= IDS_PER_SECOND:
+            return self._allocate(second + 1)
+        self.next_n[second] = n + 1
         if len(self.next_n) > _SLOT_CACHE:
             self.next_n.popitem(last=False)
         ident = base + n
@@ -430,6 +435,7 @@ class SQLiteStore:
         rows: list[tuple[Any, ...]] = []
         sightings: list[tuple[int, int, str]] = []
         attachments: list[tuple[Any, ...]] = []
+        search_rows: list[tuple[int, str]] = []
         fields = _MESSAGE_FIELDS
         for message, key, ordinal, conversation_id, sender_id, existing_id in batch:
             if existing_id is not None:
@@ -437,6 +443,7 @@ class SQLiteStore:
                 continue
             extra = message.extra
             next_id = allocate(message.ts_ms)
+            search_rows.append((next_id, index_tokens(message.text)))
             rows.append(
                 (next_id, key, conversation_id, sender_id, ordinal, source_id)
                 + fields(message)
@@ -449,7 +456,7 @@ class SQLiteStore:
                 )
         try:
             with self.transaction():
-                self._insert_batch(rows, sightings, attachments)
+                self._insert_batch(rows, sightings, attachments, search_rows)
         except apsw.ConstraintError as exc:
             raise KeyCollision(str(exc)) from exc
         return len(rows)
@@ -459,7 +466,10 @@ class SQLiteStore:
         rows: list[tuple[Any, ...]],
         sightings: list[tuple[int, int, str]],
         attachments: list[tuple[Any, ...]],
+        search_rows: list[tuple[int, str]],
     ) -> None:
+        # The search index is written in the same transaction: archive and index never disagree.
+        self._db.executemany("INSERT INTO message_search (rowid, tokens) VALUES (?, ?)", search_rows)
         self._db.executemany(
             "INSERT INTO messages (id, key, conversation_id, sender_id, ordinal, first_source_id, sender_name, "
             "ts_ms, utc_offset_min, precision, kind, text, platform_msg_id, reply_to, forwarded_from, "
@@ -552,14 +562,13 @@ class SQLiteStore:
 
     @staticmethod
     def _time_filter(after_ms: int | None, before_ms: int | None) -> tuple[str, list[Any]]:
-        """Time bounds as id ranges (ids follow time; a crowded millisecond may lend ids from later ones)."""
         clauses, params = "", []
         if after_ms is not None:
-            clauses += " AND m.id >= ? AND m.ts_ms >= ?"
-            params += [after_ms * IDS_PER_MS, after_ms]
+            clauses += " AND m.ts_ms >= ?"
+            params.append(after_ms)
         if before_ms is not None:
-            clauses += " AND m.id < ? AND m.ts_ms < ?"
-            params += [(before_ms + 1000) * IDS_PER_MS, before_ms]
+            clauses += " AND m.ts_ms < ?"
+            params.append(before_ms)
         return clauses, params
 
     def messages(
@@ -574,7 +583,7 @@ class SQLiteStore:
         clauses, params = self._time_filter(after_ms, before_ms)
         sql = (
             f"SELECT {_MESSAGE_COLUMNS} {_MESSAGE_FROM} WHERE m.conversation_id = ?{clauses} "
-            "ORDER BY m.id LIMIT ? OFFSET ?"
+            "ORDER BY m.ts_ms, m.id LIMIT ? OFFSET ?"
         )
         rows = self._all(sql, (conversation_id, *params, -1 if limit is None else limit, offset))
         return self._messages_from_rows(rows)
@@ -613,7 +622,7 @@ class SQLiteStore:
         """Archived messages inside the span a source covered of a chat that the source does not contain."""
         rows = self._all(
             f"SELECT {_MESSAGE_COLUMNS} {self._ABSENT.replace('FROM messages m', _MESSAGE_FROM, 1)} "
-            "ORDER BY m.id",
+            "ORDER BY m.ts_ms, m.id",
             (source_id, conversation_id, source_id, source_id),
         )
         return self._messages_from_rows(rows)

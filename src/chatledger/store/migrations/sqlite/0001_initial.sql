@@ -39,7 +39,7 @@ CREATE TABLE participants (
     UNIQUE (platform, platform_id)
 );
 
--- id = ts_ms * 1000 + n: ids follow time, so timelines and newest-first search need no sort.
+-- id = ts_seconds * 16 + n: ids follow time, so newest-first search needs no sort.
 CREATE TABLE messages (
     id INTEGER PRIMARY KEY,
     key BLOB NOT NULL UNIQUE,
@@ -60,7 +60,7 @@ CREATE TABLE messages (
     locator TEXT NOT NULL,  -- where the first source holds it (line, JSON path)
     extra TEXT
 );
-CREATE INDEX messages_conversation ON messages (conversation_id);  -- (conversation_id, id): a timeline
+CREATE INDEX messages_timeline ON messages (conversation_id, ts_ms);
 
 -- Every further source a message was read from (the first is messages.first_source_id), and where.
 CREATE TABLE sightings (

@@ -1,0 +1,1 @@
+"""Search: every message, any substring (Chinese included), with filters, facets and context."""
