@@ -150,7 +150,7 @@ class Message:
 
     ``conversation`` and ``sender`` are platform ids (the store maps them to rows); ``sender`` is
     None for system events. ``locator`` says where in the source it was read (``line 12``,
-    ``$.messages[3]``), ``key`` and ``id`` are filled in once the message is archived.
+    ``$.messages[3]``); ``key``, ``id``, ``platform`` and ``conversation_id`` are filled in once archived.
     """
 
     conversation: str
@@ -172,6 +172,7 @@ class Message:
     key: str | None = None
     id: int | None = None
     platform: Platform | None = None
+    conversation_id: int | None = None  # the chat's archive id, once archived
 
     @property
     def sent_at(self) -> datetime:

@@ -120,9 +120,15 @@ def show_command(
     tz: Annotated[
         str | None, typer.Option("--tz", help="Zone for --from/--to (default: this machine's).")
     ] = None,
+    around: Annotated[
+        int | None, typer.Option("--around", help="Open the timeline at this message id (e.g. a search hit).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show a chat's timeline, paged. Example: chatledger show "Ana" --from 2024-05-01 --to 2024-05-31"""
+    """Show a chat's timeline, paged, or around one message.
+
+    Example: chatledger show "Ana" --from 2024-05-01 --to 2024-05-31; chatledger show 3 --around 27283746125
+    """
     from zoneinfo import ZoneInfo
 
     store = state(ctx).store()
@@ -132,9 +138,14 @@ def show_command(
     before = parse_user_time(to, zone=zone, option="--to", end_of_day=True) if to else None
     assert conversation.id is not None
     total = store.count_messages(conversation.id, after_ms=after, before_ms=before)
-    messages = store.messages(
-        conversation.id, after_ms=after, before_ms=before, limit=limit, offset=(page - 1) * limit
-    )
+    offset = (page - 1) * limit
+    if around is not None:
+        position = store.message_position(conversation.id, around)
+        offset = max(0, position - limit // 2)
+        if after is not None:
+            offset = max(0, offset - store.count_messages(conversation.id, before_ms=after))
+        page = offset // limit + 1
+    messages = store.messages(conversation.id, after_ms=after, before_ms=before, limit=limit, offset=offset)
     if as_json:
         print_json({"chat": conversation, "total": total, "page": page, "limit": limit, "messages": messages})
         return
@@ -149,7 +160,8 @@ def show_command(
         if day != last_day:
             out.print(f"[bold magenta]── {day} ──[/]")
             last_day = day
-        out.print(_message_line(message))
+        line = _message_line(message)
+        out.print(f"[reverse]▶[/] {line}" if message.id == around else line)
     if page < pages:
         err.print(f"[dim]next page: --page {page + 1}[/]")
 

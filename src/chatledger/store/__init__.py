@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chatledger.store.base import ArchiveStats, KeyCollision, NewMessage, SourceCoverage, Store
+from chatledger.store.base import (
+    ArchiveStats,
+    KeyCollision,
+    MessageFilter,
+    NewMessage,
+    SearchRow,
+    SourceCoverage,
+    Store,
+)
 from chatledger.store.sqlite import SQLiteStore
 
 __all__ = [
     "ArchiveStats",
     "KeyCollision",
+    "MessageFilter",
     "NewMessage",
+    "SearchRow",
     "SQLiteStore",
     "SourceCoverage",
     "Store",

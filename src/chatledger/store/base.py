@@ -37,6 +37,34 @@ class SourceCoverage:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageFilter:
+    """Which messages a search may return. ``None`` means no restriction; ``exclude_*`` always apply."""
+
+    conversation_ids: frozenset[int] | None = None
+    exclude_conversation_ids: frozenset[int] = frozenset()
+    sender_ids: frozenset[int] | None = None
+    exclude_sender_ids: frozenset[int] = frozenset()
+    platforms: frozenset[str] | None = None
+    exclude_platforms: frozenset[str] = frozenset()
+    kinds: frozenset[str] | None = None
+    exclude_kinds: frozenset[str] = frozenset()
+    after_ms: int | None = None
+    before_ms: int | None = None
+    has_attachment: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    """What a search needs of a candidate to check it and count it in facets."""
+
+    id: int
+    text: str
+    conversation_id: int
+    sender_id: int | None
+    platform: str
+
+
+@dataclass(frozen=True, slots=True)
 class ArchiveStats:
     sources: int
     conversations: int
@@ -127,3 +155,24 @@ class Store(Protocol):
     def iter_all_messages(self, batch_size: int = 10_000) -> Iterator[Message]: ...
 
     def stats(self) -> ArchiveStats: ...
+
+    # search (``match`` is an FTS5 expression over chatledger.search.tokens, or None for no text condition)
+    def search_count(self, match: str | None, where: MessageFilter) -> int: ...
+
+    def search_ids(
+        self, match: str | None, where: MessageFilter, *, order: str, limit: int, offset: int
+    ) -> list[int]: ...
+
+    def search_scan(self, match: str | None, where: MessageFilter, *, order: str) -> Iterator[SearchRow]: ...
+
+    def search_facets(
+        self, match: str | None, where: MessageFilter
+    ) -> dict[str, list[tuple[int | str, int]]]: ...
+
+    def messages_by_ids(self, ids: Sequence[int]) -> list[Message]: ...
+
+    def neighbours(
+        self, message_id: int, *, before: int, after: int
+    ) -> tuple[list[Message], list[Message]]: ...
+
+    def find_participants(self, ref: str) -> list[Participant]: ...

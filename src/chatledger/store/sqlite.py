@@ -32,12 +32,19 @@ from chatledger.model import (
     TimePrecision,
 )
 from chatledger.search.tokens import index_tokens
-from chatledger.store.base import ArchiveStats, KeyCollision, NewMessage, SourceCoverage
+from chatledger.store.base import (
+    ArchiveStats,
+    KeyCollision,
+    MessageFilter,
+    NewMessage,
+    SearchRow,
+    SourceCoverage,
+)
 
 _MESSAGE_COLUMNS = (
     "m.id, m.key, c.platform, c.platform_id, p.platform_id, m.sender_name, m.ts_ms, m.utc_offset_min, "
     "m.precision, m.kind, m.text, m.platform_msg_id, m.reply_to, m.forwarded_from, m.edited_ts_ms, "
-    "m.ordinal, m.extra, m.locator"
+    "m.ordinal, m.extra, m.locator, m.conversation_id"
 )
 _MESSAGE_FROM = (
     "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
@@ -555,6 +562,7 @@ class SQLiteStore:
                 ordinal=r[15],
                 extra=json.loads(r[16]) if r[16] else None,
                 locator=r[17] or "",
+                conversation_id=r[18],
                 attachments=tuple(by_message.get(int(r[0]), ())),
             )
             for r in rows
@@ -677,3 +685,148 @@ class SQLiteStore:
             by_kind=by_kind,
             schema_version=self.schema_version(),
         )
+
+    # -- search -----------------------------------------------------------------------------------
+    @staticmethod
+    def _where(where: MessageFilter) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+
+        def members(column: str, values: frozenset[Any] | None, exclude: frozenset[Any]) -> None:
+            if values is not None:
+                clauses.append(f"{column} IN ({','.join('?' * len(values))})" if values else "0")
+                params.extend(sorted(values, key=str))
+            if exclude:
+                clauses.append(f"{column} NOT IN ({','.join('?' * len(exclude))})")
+                params.extend(sorted(exclude, key=str))
+
+        members("m.conversation_id", where.conversation_ids, where.exclude_conversation_ids)
+        members("m.sender_id", where.sender_ids, where.exclude_sender_ids)
+        members("m.kind", where.kinds, where.exclude_kinds)
+        if where.platforms is not None or where.exclude_platforms:
+            inner: list[str] = []
+            if where.platforms is not None:
+                inner.append(
+                    f"platform IN ({','.join('?' * len(where.platforms))})" if where.platforms else "0"
+                )
+                params.extend(sorted(where.platforms))
+            if where.exclude_platforms:
+                inner.append(f"platform NOT IN ({','.join('?' * len(where.exclude_platforms))})")
+                params.extend(sorted(where.exclude_platforms))
+            clauses.append(f"m.conversation_id IN (SELECT id FROM conversations WHERE {' AND '.join(inner)})")
+        if where.after_ms is not None:
+            clauses.append("m.ts_ms >= ?")
+            params.append(where.after_ms)
+        if where.before_ms is not None:
+            clauses.append("m.ts_ms < ?")
+            params.append(where.before_ms)
+        if where.has_attachment is not None:
+            clauses.append(
+                ("" if where.has_attachment else "NOT ")
+                + "EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)"
+            )
+        return " AND ".join(clauses), params
+
+    def _search_sql(self, select: str, match: str | None, where: MessageFilter) -> tuple[str, list[Any]]:
+        condition, params = self._where(where)
+        if match is None:
+            sql = f"SELECT {select} FROM messages m" + (f" WHERE {condition}" if condition else "")
+            return sql, params
+        sql = (
+            f"SELECT {select} FROM message_search f JOIN messages m ON m.id = f.rowid WHERE message_search MATCH ?"
+            + (f" AND {condition}" if condition else "")
+        )
+        return sql, [match, *params]
+
+    def search_count(self, match: str | None, where: MessageFilter) -> int:
+        if match is not None and where == MessageFilter():
+            return int(
+                self._one("SELECT count(*) FROM message_search WHERE message_search MATCH ?", (match,))[0]
+            )
+        sql, params = self._search_sql("count(*)", match, where)
+        return int(self._one(sql, params)[0])
+
+    @staticmethod
+    def _order(match: str | None, order: str) -> str:
+        if order == "relevance" and match is not None:
+            return " ORDER BY f.rank, m.id DESC"
+        return " ORDER BY m.id" + (" DESC" if order != "oldest" else "")
+
+    def search_ids(
+        self, match: str | None, where: MessageFilter, *, order: str, limit: int, offset: int
+    ) -> list[int]:
+        sql, params = self._search_sql("m.id", match, where)
+        rows = self._all(sql + self._order(match, order) + " LIMIT ? OFFSET ?", [*params, limit, offset])
+        return [int(r[0]) for r in rows]
+
+    def search_scan(self, match: str | None, where: MessageFilter, *, order: str) -> Iterator[SearchRow]:
+        sql, params = self._search_sql(
+            "m.id, m.text, m.conversation_id, m.sender_id, (SELECT platform FROM conversations c "
+            "WHERE c.id = m.conversation_id)",
+            match,
+            where,
+        )
+        for row in self._db.execute(sql + self._order(match, order), params):
+            yield SearchRow(int(row[0]), str(row[1]), int(row[2]), row[3], str(row[4]))
+
+    def search_facets(
+        self, match: str | None, where: MessageFilter
+    ) -> dict[str, list[tuple[int | str, int]]]:
+        facets: dict[str, list[tuple[int | str, int]]] = {}
+        for name, column in (
+            ("chat", "m.conversation_id"),
+            ("sender", "m.sender_id"),
+            ("platform", "(SELECT platform FROM conversations c WHERE c.id = m.conversation_id)"),
+        ):
+            sql, params = self._search_sql(f"{column}, count(*)", match, where)
+            rows = self._all(sql + " GROUP BY 1 ORDER BY 2 DESC, 1", params)
+            facets[name] = [(r[0] if r[0] is not None else "", int(r[1])) for r in rows]
+        return facets
+
+    def messages_by_ids(self, ids: Sequence[int]) -> list[Message]:
+        found: dict[int, Message] = {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = list(ids[start : start + _IN_CHUNK])
+            rows = self._all(
+                f"SELECT {_MESSAGE_COLUMNS} {_MESSAGE_FROM} WHERE m.id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((m.id or 0, m) for m in self._messages_from_rows(rows))
+        return [found[i] for i in ids if i in found]
+
+    def neighbours(self, message_id: int, *, before: int, after: int) -> tuple[list[Message], list[Message]]:
+        """Up to ``before`` messages preceding and ``after`` following a message in its chat's timeline."""
+        row = self._one("SELECT conversation_id, ts_ms FROM messages WHERE id = ?", (message_id,))
+        if row is None:
+            raise NotFoundError(f"no message with id {message_id}.")
+        conversation_id, ts_ms = row
+        earlier = self._all(
+            f"SELECT {_MESSAGE_COLUMNS} {_MESSAGE_FROM} WHERE m.conversation_id = ? AND "
+            "(m.ts_ms < ? OR (m.ts_ms = ? AND m.id < ?)) ORDER BY m.ts_ms DESC, m.id DESC LIMIT ?",
+            (conversation_id, ts_ms, ts_ms, message_id, before),
+        )
+        later = self._all(
+            f"SELECT {_MESSAGE_COLUMNS} {_MESSAGE_FROM} WHERE m.conversation_id = ? AND "
+            "(m.ts_ms > ? OR (m.ts_ms = ? AND m.id > ?)) ORDER BY m.ts_ms, m.id LIMIT ?",
+            (conversation_id, ts_ms, ts_ms, message_id, after),
+        )
+        return self._messages_from_rows(earlier[::-1]), self._messages_from_rows(later)
+
+    def find_participants(self, ref: str) -> list[Participant]:
+        """Handles whose id, display name or an alias equals ``ref`` (case-insensitive); else that contain it."""
+        wanted = ref.casefold()
+        everyone = self.participants()
+        exact = [
+            p
+            for p in everyone
+            if wanted
+            in {p.platform_id.casefold(), p.display_name.casefold(), *(a.casefold() for a in p.aliases)}
+        ]
+        if exact:
+            return exact
+        return [
+            p
+            for p in everyone
+            if wanted in p.platform_id.casefold()
+            or any(wanted in n.casefold() for n in (p.display_name, *p.aliases))
+        ]
