@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
+from chatledger import importers
+from chatledger.errors import ImportFormatError
+from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.ingest import ImportOptions, ImportResult, import_paths
+from chatledger.model import Conversation, ConversationKind, Message, MessageKind, ParsedItem, Platform
 from chatledger.store import SQLiteStore
 
 TESTS = Path(__file__).parent
@@ -35,6 +39,61 @@ def import_files(store: SQLiteStore, tmp_path: Path) -> ImportFn:
         return import_paths(store, list(paths), originals_dir=tmp_path / "originals", options=options)
 
     return run
+
+
+class LinesImporter:
+    """Test format: first line ``#lines <chat>``, then ``<epoch seconds>|<sender>|<text>`` per line."""
+
+    name: ClassVar[str] = "test-lines"
+    platform: ClassVar[Platform] = Platform.GENERIC
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = "test only"
+    suffixes: ClassVar[tuple[str, ...]] = (".lines",)
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+
+    def sniff(self, source: SourceFile) -> float:
+        return 1.0 if source.head_text().startswith("#lines ") else 0.0
+
+    def parse(self, source: SourceFile, ctx: ImportContext) -> Iterator[ParsedItem]:
+        with source.open_text() as text:
+            header = text.readline().strip()
+            chat = header.removeprefix("#lines ")
+            yield Conversation(Platform.GENERIC, chat, chat.title(), ConversationKind.GROUP)
+            for number, line in enumerate(text, start=2):
+                if not line.strip():
+                    continue
+                parts = line.rstrip("\n").split("|", 2)
+                if len(parts) != 3 or not parts[0].isdigit():
+                    raise ImportFormatError(
+                        source.name,
+                        f"line {number}",
+                        expected="<seconds>|<sender>|<text>",
+                        found=line.strip(),
+                    )
+                seconds, sender, body = parts
+                yield Message(
+                    conversation=chat,
+                    sender=sender,
+                    sender_name=sender,
+                    ts_ms=int(seconds) * 1000,
+                    kind=MessageKind.TEXT,
+                    text=body,
+                    locator=f"line {number}",
+                )
+
+
+@pytest.fixture
+def lines_importer() -> Iterator[None]:
+    importers._ensure_loaded()
+    importers.register(LinesImporter)
+    yield
+    importers._REGISTRY.pop(LinesImporter.name, None)
+
+
+def write(path: Path, chat: str, rows: list[tuple[int, str, str]], encoding: str = "utf-8") -> Path:
+    body = f"#lines {chat}\n" + "".join(f"{ts}|{sender}|{text}\n" for ts, sender, text in rows)
+    path.write_bytes(body.encode(encoding))
+    return path
 
 
 def shared_sample(relative: str) -> Path:

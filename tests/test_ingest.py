@@ -6,73 +6,15 @@ import hashlib
 import os
 import stat
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
-from chatledger import importers
 from chatledger.errors import EmptySourceError, ImportFormatError, InputError, UnknownFormatError
-from chatledger.importers.base import ImportContext, SourceFile
-from chatledger.model import Conversation, ConversationKind, Message, MessageKind, ParsedItem, Platform
 from chatledger.store import SQLiteStore
-from tests.conftest import ImportFn, snapshot
+from tests.conftest import ImportFn, snapshot, write
 
-
-class LinesImporter:
-    """Test format: first line ``#lines <chat>``, then ``<epoch seconds>|<sender>|<text>`` per line."""
-
-    name: ClassVar[str] = "test-lines"
-    platform: ClassVar[Platform] = Platform.GENERIC
-    version: ClassVar[str] = "1"
-    description: ClassVar[str] = "test only"
-    suffixes: ClassVar[tuple[str, ...]] = (".lines",)
-    capabilities: ClassVar[frozenset[str]] = frozenset()
-
-    def sniff(self, source: SourceFile) -> float:
-        return 1.0 if source.head_text().startswith("#lines ") else 0.0
-
-    def parse(self, source: SourceFile, ctx: ImportContext) -> Iterator[ParsedItem]:
-        with source.open_text() as text:
-            header = text.readline().strip()
-            chat = header.removeprefix("#lines ")
-            yield Conversation(Platform.GENERIC, chat, chat.title(), ConversationKind.GROUP)
-            for number, line in enumerate(text, start=2):
-                if not line.strip():
-                    continue
-                parts = line.rstrip("\n").split("|", 2)
-                if len(parts) != 3 or not parts[0].isdigit():
-                    raise ImportFormatError(
-                        source.name,
-                        f"line {number}",
-                        expected="<seconds>|<sender>|<text>",
-                        found=line.strip(),
-                    )
-                seconds, sender, body = parts
-                yield Message(
-                    conversation=chat,
-                    sender=sender,
-                    sender_name=sender,
-                    ts_ms=int(seconds) * 1000,
-                    kind=MessageKind.TEXT,
-                    text=body,
-                    locator=f"line {number}",
-                )
-
-
-@pytest.fixture(autouse=True)
-def lines_importer() -> Iterator[None]:
-    importers._ensure_loaded()
-    importers.register(LinesImporter)
-    yield
-    importers._REGISTRY.pop(LinesImporter.name, None)
-
-
-def write(path: Path, chat: str, rows: list[tuple[int, str, str]], encoding: str = "utf-8") -> Path:
-    body = f"#lines {chat}\n" + "".join(f"{ts}|{sender}|{text}\n" for ts, sender, text in rows)
-    path.write_bytes(body.encode(encoding))
-    return path
+pytestmark = pytest.mark.usefixtures("lines_importer")
 
 
 ROWS = [(1_700_000_000 + i * 7, "ana" if i % 3 else "bo", f"message {i} 你好") for i in range(50)]

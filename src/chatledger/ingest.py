@@ -384,11 +384,11 @@ class _MessageWriter:
         self.store = store
         self.source_id = source_id
         self.chat_target = chat_target
-        self.conversations: dict[str, int] = {}
+        self.conversations: dict[tuple[str, str], int] = {}  # (platform, platform id) -> row id
         self.created: set[int] = set()  # chats this import created: none of their keys can exist yet
         self.identity: dict[int, str] = {}  # row id -> the platform id keys are computed with
         self.conversation_meta: dict[int, ConversationImport] = {}
-        self.participants: dict[str, int] = {}
+        self.participants: dict[tuple[str, str], int] = {}
         self.aliases: dict[int, set[str]] = {}
         self.pending: list[_Pending] = []
         self.messages = 0
@@ -434,7 +434,7 @@ class _MessageWriter:
             raise self.failure
 
     def _conversation(self, conversation: Conversation) -> int:
-        original_id = conversation.platform_id
+        original_id, original_platform = conversation.platform_id, conversation.platform.value
         if self.chat_target is not None:
             if conversation.platform != self.chat_target.platform:
                 raise InputError(
@@ -445,7 +445,7 @@ class _MessageWriter:
             conversation_id, created = self.store.ensure_conversation(conversation)
         if created:
             self.created.add(conversation_id)
-        self.conversations[original_id] = conversation_id
+        self.conversations[original_platform, original_id] = conversation_id
         self.identity[conversation_id] = conversation.platform_id
         self.conversation_meta.setdefault(
             conversation_id,
@@ -456,19 +456,19 @@ class _MessageWriter:
     def _participant(self, participant: Participant) -> int:
         with self.lock:
             participant_id = self.store.ensure_participant(participant)
-        self.participants[participant.platform_id] = participant_id
+        self.participants[participant.platform.value, participant.platform_id] = participant_id
         return participant_id
 
     def _add_message(self, message: Message, platform: Platform) -> None:
         platform = message.platform or platform  # a multi-platform file (canonical JSONL) names its own
-        conversation_id = self.conversations.get(message.conversation)
+        conversation_id = self.conversations.get((platform.value, message.conversation))
         if conversation_id is None:
             conversation_id = self._conversation(
                 Conversation(platform, message.conversation, message.conversation)
             )
         sender_id = None
         if message.sender is not None:
-            sender_id = self.participants.get(message.sender)
+            sender_id = self.participants.get((platform.value, message.sender))
             if sender_id is None:
                 sender_id = self._participant(
                     Participant(platform, message.sender, message.sender_name or message.sender)
@@ -487,7 +487,7 @@ class _MessageWriter:
             key = key_by_content(
                 platform, self.identity[conversation_id], message.sender, message.ts_ms, message.kind, text, 0
             )
-        self.pending.append((message, conversation_id, sender_id, platform, text, key))
+        self.pending.append((message, conversation_id, sender_id, platform.value, text, key))
         meta = self.conversation_meta[conversation_id]
         ts_ms = message.ts_ms
         if meta.messages == 0:

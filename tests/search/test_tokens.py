@@ -19,7 +19,9 @@ def _table(docs: list[str]) -> apsw.Connection:
     db.execute(
         "CREATE VIRTUAL TABLE s USING fts5(tokens, content='', contentless_delete=1, tokenize='ascii', detail=full)"
     )
-    db.executemany("INSERT INTO s (rowid, tokens) VALUES (?, ?)", [(i, index_tokens(d)) for i, d in enumerate(docs)])
+    db.executemany(
+        "INSERT INTO s (rowid, tokens) VALUES (?, ?)", [(i, index_tokens(d)) for i, d in enumerate(docs)]
+    )
     return db
 
 
