@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +14,7 @@ from chatledger import importers
 from chatledger.cli._console import err, out, print_json
 from chatledger.cli._state import state
 from chatledger.errors import NotFoundError
+from chatledger.export import export_jsonl
 from chatledger.ingest import local_zone_name
 from chatledger.model import Conversation, Message, MessageKind
 from chatledger.store import Store
@@ -25,6 +28,7 @@ def register(app: typer.Typer) -> None:
     app.command("show")(show_command)
     app.command("stats")(stats_command)
     app.command("formats")(formats_command)
+    app.command("export")(export_command)
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -212,3 +216,26 @@ def formats_command(as_json: JsonOption = False) -> None:
             escape(str(row["description"])),
         )
     out.print(table)
+
+
+def export_command(
+    ctx: typer.Context,
+    chat: Annotated[
+        list[str] | None, typer.Option("--chat", help="Only this chat (repeatable); default all.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default stdout).")
+    ] = None,
+) -> None:
+    """Export messages as canonical JSONL, which re-imports into the same messages and identity keys.
+
+    Example: chatledger export --chat "Ana" -o ana.jsonl
+    """
+    store = state(ctx).store()
+    ids = [resolve_chat(store, ref).id or 0 for ref in chat] if chat else None
+    if output is None:
+        count = export_jsonl(store, sys.stdout, conversation_ids=ids)
+    else:
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            count = export_jsonl(store, handle, conversation_ids=ids)
+    err.print(f"{count:,} messages exported")

@@ -1,0 +1,87 @@
+"""The command line end to end, as a user runs it: real processes, real sample files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import SAMPLES
+
+TELEGRAM = SAMPLES / "telegram" / "single_chat_2p_2m__chat-miner.json"
+WECHAT_GROUP = SAMPLES / "wechat" / "pywxdump_group_4p_11m.csv"
+BAD_WECHAT = SAMPLES / "wechat" / "bad_pywxdump_arity.csv"
+
+
+def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "chatledger", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_import_list_show_search_export(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    done = run(db, "import", str(TELEGRAM), str(WECHAT_GROUP), "--tz", "Asia/Shanghai", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert [s["status"] for s in result["sources"]] == ["imported", "imported"]
+    assert sum(s["new"] for s in result["sources"]) == 13
+
+    again = run(db, "import", str(TELEGRAM), "--quiet")
+    assert again.returncode == 0 and "unchanged" in again.stdout and "0 new" in again.stdout
+
+    sources = json.loads(run(db, "sources", "--json").stdout)
+    assert {s["original_name"] for s in sources} == {TELEGRAM.name, WECHAT_GROUP.name}
+    assert all(len(s["sha256"]) == 64 and len(s["md5"]) == 32 for s in sources)
+
+    chats = json.loads(run(db, "chats", "--json").stdout)
+    group = next(c for c in chats if c["platform"] == "wechat")
+    shown = json.loads(run(db, "show", str(group["id"]), "--json", "--limit", "5").stdout)
+    assert shown["total"] == 11 and len(shown["messages"]) == 5
+    times = [m["ts_ms"] for m in shown["messages"]]
+    assert times == sorted(times)
+
+    stats = json.loads(run(db, "stats", "--json").stdout)
+    assert stats["messages"] == 13 and stats["sources"] == 2
+
+    found = run(db, "search", "platform:wechat", "--json", "--limit", "3")
+    assert found.returncode == 0, found.stderr
+    results = json.loads(found.stdout)
+    assert results["total"] == 11 and len(results["hits"]) == 3
+
+    export = tmp_path / "all.jsonl"
+    assert run(db, "export", "-o", str(export)).returncode == 0
+    assert len(export.read_text(encoding="utf-8").splitlines()) == 1 + 13
+    copy = tmp_path / "b.db"
+    reimport = json.loads(run(copy, "import", str(export), "--json").stdout)
+    assert reimport["sources"][0]["new"] == 13
+
+
+def test_bad_input_is_one_clear_paragraph_and_exit_2(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    done = run(db, "import", str(BAD_WECHAT), "--quiet")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "bad_pywxdump_arity.csv" in done.stderr and "line" in done.stderr
+    assert json.loads(run(db, "stats", "--json").stdout)["messages"] == 0
+
+    unknown = tmp_path / "notes.txt"
+    unknown.write_text("hello\n", encoding="utf-8")
+    done = run(db, "import", str(unknown))
+    assert done.returncode == 2 and "--format" in done.stderr
+
+    done = run(db, "search", "(赔偿 OR")
+    assert done.returncode == 2 and "^" in done.stderr
+
+    done = run(db, "show", "no such chat")
+    assert done.returncode == 2 and "chatledger chats" in done.stderr
+
+
+def test_formats_lists_the_registry(tmp_path: Path) -> None:
+    formats = json.loads(run(tmp_path / "a.db", "formats", "--json").stdout)
+    names = {f["name"] for f in formats}
+    assert {"telegram-json", "wechat-pywxdump-csv", "whatsapp-txt", "generic-jsonl"} <= names
