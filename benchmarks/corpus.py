@@ -1932,40 +1932,41 @@ class _Sim:
         self.replied = False
 
     def say(self, who: _Person, text: str, flags: int = 0, kind: str = TEXT, extra: Any = None) -> _Msg:
+        """Append a message by ``who``, timed after the previous one (typing pause or reply delay)."""
         t = self.t
         last = self.last
+        off = self.off
         if last is None:
             delay = 0
         elif who is last:
             t += self.typing_tbl[self.bits(12)]
             delay = 0
-        else:
-            if who.agent:
-                d = self.agent_tbl[self.bits(12)]
-                if (t + self.off) // 3600 % 24 == 8:
-                    d = d * 5 // 2
-            else:
-                d = self.other_tbl[self.bits(12)]
-            t += d
-            delay = d
-            if who.agent and not self.replied:
+        elif who.agent:
+            delay = self.agent_tbl[self.bits(12)]
+            if (t + off) // 3600 % 24 == 8:  # the morning backlog
+                delay = delay * 5 // 2
+            t += delay
+            if not self.replied:
                 self.replied = True
                 flags |= F_FIRST_REPLY
-        h = (t + self.off) // 3600 % 24
-        if who.work:
-            if h < 8 or h >= 23:
+        else:
+            delay = self.other_tbl[self.bits(12)]
+            t += delay
+        h = (t + off) // 3600 % 24
+        if h < 8 or h >= 23:
+            if who.work:  # office hours 08:00-23:00: answered next morning
                 t2 = self._morning(t, 8, 5400)
                 if delay:
                     delay += t2 - t
                 t = t2
-        elif 1 <= h < 7:
-            if self.U() < 0.9:
-                t2 = self._morning(t, 7, 10800)
-                if delay:
-                    delay += t2 - t
-                t = t2
-            else:
-                flags |= F_NIGHT
+            elif 1 <= h < 7:  # people mostly sleep
+                if self.U() < 0.9:
+                    t2 = self._morning(t, 7, 10800)
+                    if delay:
+                        delay += t2 - t
+                    t = t2
+                else:
+                    flags |= F_NIGHT
         self.t = t
         self.last = who
         if self.pending:

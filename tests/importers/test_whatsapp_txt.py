@@ -473,6 +473,9 @@ def test_ios_zip_12h_mdy_with_narrow_spaces_marks_media_and_events(
     result = import_files(path)
     [source] = result.sources
     assert (source.messages, source.warnings) == (14, [])
+    assert store.sources()[0].meta["whatsapp_chats"] == [
+        {"member": "_chat.txt", "encoding": "utf-8", "date_order": "mdy"}
+    ]
     conversation, messages = archived(store)
     assert (conversation.platform_id, conversation.title, conversation.kind) == (
         "Family",
@@ -815,3 +818,41 @@ def test_bom_and_crlf_keep_exact_line_numbers(tmp_path: Path, encoding: str) -> 
     path.write_bytes(text.encode(encoding))
     first, second = messages_of(parse(path)[0])
     assert (first.text, first.locator, second.text, second.locator) == ("a\nmore", "line 1", "b", "line 4")
+
+
+def test_standalone_ios_chat_txt_is_named_after_its_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "WhatsApp Chat - Book Club"
+    folder.mkdir()
+    path = write(
+        folder / "_chat.txt",
+        f"[24/12/2023, 21:05:14] Book Club: {LRM}Ana turned on disappearing messages.\n"
+        f"[24/12/2023, 21:05:20] Ana: hi\n"
+        f"[24/12/2023, 21:05:30] Ana's old phone: {LRM}Your security code with Luis changed.\n"
+        f"[24/12/2023, 21:05:40] Luis: {LRM}Ana's dog turned 3 today\n",
+    )
+    items, ctx = parse(path)
+    [conversation] = [i for i in items if isinstance(i, Conversation)]
+    assert (conversation.platform_id, conversation.title) == ("Book Club", "Book Club")
+    assert any("named 'Book Club' after its folder" in w for w in ctx.warnings)
+    kinds = [(m.kind, m.sender) for m in messages_of(items)]
+    assert kinds == [
+        (MessageKind.SYSTEM, None),  # sent "by the chat"
+        (MessageKind.TEXT, "Ana"),
+        (MessageKind.SYSTEM, None),  # a known event, whoever it is shown as
+        (MessageKind.TEXT, "Luis"),  # marked, but no event: a message from Luis
+    ]
+    assert messages_of(items)[2].extra == {"shown_sender": "Ana's old phone"}
+    assert messages_of(items)[3].text == "Ana's dog turned 3 today"
+
+
+def test_a_date_against_the_established_order_names_the_line_that_fixed_it(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "c.txt",
+        "13/01/2024, 21:05 - Ana: hi\n14/01/2024, 9:00 - Ana: x\n01/15/2024, 21:06 - Ana: y\n",
+    )
+    with pytest.raises(ImportFormatError) as caught:
+        parse(path)
+    assert str(caught.value) == (
+        f"{path}, line 3: field 'date': expected a real date read as day/month/year "
+        "('13/01/2024' at line 1 fits no other order), found '01/15/2024'."
+    )

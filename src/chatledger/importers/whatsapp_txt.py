@@ -342,6 +342,12 @@ _GROUP_EVENT = re.compile(
     r"criou o grupo|adicionou|entrou usando|a créé le groupe|a ajouté|a rejoint|ha creato il gruppo|"
     r"ha aggiunto|heeft groep|toegevoegd"
 )
+# iOS writes every chat event as a message from the chat itself, its body starting with U+200E
+_IOS_EVENT = re.compile(
+    _GROUP_EVENT.pattern + r"|disappearing messages|security code|end-to-end encrypted|changed their phone"
+    r"|changed the group description|blocked this contact|unblocked this contact|pinned a message"
+    r"|no longer an admin|is a contact|turned (?:on|off)"
+)
 _SUBJECT_CHANGE = re.compile(r"changed (?:the )?(?:subject|group name|group description)|created group")
 _MEDIA_DATE = re.compile(
     r"\b(?:IMG|VID|PTT|AUD|DOC|STK)-(\d{4})(\d{2})(\d{2})-WA|\b\d{8}-[A-Z]+-(\d{4})-(\d{2})-(\d{2})"
@@ -443,7 +449,7 @@ class _DateEvidence:
     backwards: dict[str, int] = field(default_factory=dict)
     movement: dict[str, int] = field(default_factory=dict)
     previous: dict[str, int] = field(default_factory=dict)
-    first_fit: tuple[int, str] | None = None
+    fixed_by: tuple[int, str] | None = None  # the last date that ruled an order out
     seen: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add(self, text: str, fields: tuple[str, str, str], line: int) -> None:
@@ -451,6 +457,7 @@ class _DateEvidence:
         ordinals = self.seen.get(text)
         if ordinals is None:
             ordinals = {}
+            orders_before = len(self.candidates)
             for order in list(self.candidates):
                 ordinal = _ordinal(order, fields)
                 if ordinal is None:
@@ -459,6 +466,8 @@ class _DateEvidence:
                         raise self._impossible(text, order, line)
                 else:
                     ordinals[order] = ordinal
+            if len(self.candidates) < orders_before:
+                self.fixed_by = (line, text)
             values = list(ordinals.items())
             for i, (a, va) in enumerate(values):
                 for b, vb in values[i + 1 :]:
@@ -466,8 +475,6 @@ class _DateEvidence:
                         self.distinguished.add(frozenset((a, b)))
             if len(self.seen) < 100_000:  # distinct dates; a chat has a few thousand
                 self.seen[text] = ordinals
-            if self.first_fit is None:
-                self.first_fit = (line, text)
         for order in self.candidates:
             value = ordinals.get(order)
             if value is None:  # dropped since this date was first seen
@@ -482,10 +489,10 @@ class _DateEvidence:
     def _impossible(self, text: str, order: str, line: int) -> ImportFormatError:
         if self.forced:
             expected = f"a real date read as {_ORDER_WORDS[order]} (option date_order={order})"
-        elif self.first_fit is not None:
+        elif self.fixed_by is not None:
             expected = (
-                f"a real date in the order of the dates before it (as {_ORDER_WORDS[order]}, "
-                f"the only order that fits {self.first_fit[1]!r} at line {self.first_fit[0]} and the rest)"
+                f"a real date read as {_ORDER_WORDS[order]}, the only order left by the dates before it "
+                f"({self.fixed_by[1]!r} at line {self.fixed_by[0]} fits no other)"
             )
         else:
             expected = "a real date in day/month/year, month/day/year or year/month/day order"
@@ -529,7 +536,8 @@ class _DateEvidence:
         if self.forced:
             return left[0], "option date_order", ""
         if len(left) == 1:
-            return left[0], "the only order in which every date exists", ""
+            assert self.fixed_by is not None
+            return left[0], f"{self.fixed_by[1]!r} at line {self.fixed_by[0]} fits no other order", ""
         if self._same(left):
             return left[0], "every date reads the same in each order", ""
         if self.media_hits:
@@ -543,7 +551,14 @@ class _DateEvidence:
                 return "ymd", f"dates run backwards least often ({backwards['ymd']} times) in this order", ""
             left.remove("ymd")
             if len(left) == 1 or self._same(left):
-                return left[0], "the only order that fits every date (two-digit year-first aside)", ""
+                fixed = (
+                    f"{self.fixed_by[1]!r} at line {self.fixed_by[0]} fits" if self.fixed_by else "dates fit"
+                )
+                return (
+                    left[0],
+                    f"{fixed} no other order but year-first, under which they run backwards more",
+                    "",
+                )
         if self.dotted and "dmy" in left and "mdy" in left:
             return "dmy", "dotted dates are day-first in every WhatsApp locale", ""
         fewest = min(backwards[o] for o in left)
@@ -738,8 +753,12 @@ class WhatsAppTxtImporter:
 
         title = self._title(text, ctx, archive)
         forced = ctx.options.get("date_order")
-        layout = self._survey(text, ctx, locator, title, forced.strip().lower() if forced else None)
+        layout = self._survey(text, locator, forced.strip().lower() if forced else None)
         ctx.meta["whatsapp_date_order"] = {"order": layout.order, "basis": layout.basis}
+        if member:  # the pipeline records the encoding of the file it was given, here the zip
+            ctx.meta.setdefault("whatsapp_chats", []).append(
+                {"member": member, "encoding": text.encoding, "date_order": layout.order}
+            )
         if layout.warning:
             ctx.warn(locator(layout.first_line), layout.warning)
         yield Conversation(self.platform, title, title, layout.kind)
@@ -772,14 +791,7 @@ class WhatsAppTxtImporter:
         return chat_title(stem)
 
     # -- pass 1: layout, date order, chat kind ------------------------------------------------------
-    def _survey(
-        self,
-        text: SourceFile,
-        ctx: ImportContext,
-        locator: Callable[[int], str],
-        title: str,
-        forced: str | None,
-    ) -> _Layout:
+    def _survey(self, text: SourceFile, locator: Callable[[int], str], forced: str | None) -> _Layout:
         layout: _Layout | None = None
         evidence: _DateEvidence | None = None
         senders: set[str] = set()
@@ -857,7 +869,6 @@ class WhatsAppTxtImporter:
     ) -> Iterator[ParsedItem]:
         match = re.compile(layout.regex.pattern + "(.*)").match  # group 11: the rest of the line
         starts = layout.starts
-        order = layout.order
         offset_minutes = ctx.clock.offset_minutes
         me = set(ctx.me)
         seen: set[str] = set()
@@ -930,13 +941,14 @@ class WhatsAppTxtImporter:
                     date_text, time_text, p_rest = m.group(1, 5, 11)
                     day = days.get(date_text)
                     if day is None:
-                        day = _day_seconds(name, prefix, n, order, (m[2], m[3], m[4]), date_text)
+                        day = _day_seconds(name, prefix, n, layout, (m[2], m[3], m[4]), date_text)
                         if len(days) < 100_000:
                             days[date_text] = day
                     clock = times.get(time_text)
                     if clock is None:
                         clock = _time_of_day(name, prefix, n, m, second, minute)
-                        times[time_text] = clock
+                        if len(times) < 200_000:  # 86,400 seconds a day, in a few spellings
+                            times[time_text] = clock
                     naive = day + clock[0]
                     hour = naive // 3600
                     if hour != last_hour:
@@ -1009,7 +1021,7 @@ class _Builder:
         if sender is not None:
             if not sender.isascii():
                 sender = _BIDI.sub("", sender)
-            if raw and len(self.plain) < 10_000:
+            if raw and len(self.plain) < 200_000:
                 self.plain[raw] = sender
         if more is not None:
             while more and not more[-1].strip():
@@ -1108,7 +1120,7 @@ class _Builder:
         if marked:
             if probe.startswith(_CALL_PREFIXES):
                 return MessageKind.CALL, (), text, extra
-            if sender == self.conversation or _GROUP_EVENT.search(first) is not None:
+            if sender == self.conversation or _IOS_EVENT.search(first) is not None:
                 return MessageKind.SYSTEM, (), text, extra
         omitted = _omitted_kind(probe) if probe[:1] == "<" else None
         if omitted is not None:
@@ -1116,9 +1128,11 @@ class _Builder:
         return MessageKind.TEXT, (), text, extra
 
 
-def _day_seconds(name: str, prefix: str, n: int, order: str, fields: tuple[str, str, str], text: str) -> int:
+def _day_seconds(
+    name: str, prefix: str, n: int, layout: _Layout, fields: tuple[str, str, str], text: str
+) -> int:
     """Epoch seconds of a local date's midnight (naive), or an error naming the line."""
-    parts = _ymd(order, fields)
+    parts = _ymd(layout.order, fields)
     try:
         if parts is None:
             raise ValueError(text)
@@ -1127,7 +1141,7 @@ def _day_seconds(name: str, prefix: str, n: int, order: str, fields: tuple[str, 
         raise ImportFormatError(
             name,
             f"{prefix}line {n}",
-            expected=f"a real date read as {_ORDER_WORDS[order]}",
+            expected=f"a real date read as {_ORDER_WORDS[layout.order]} ({layout.basis})",
             found=text,
             field="date",
         ) from None

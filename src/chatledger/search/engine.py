@@ -286,12 +286,12 @@ def search(
 
 
 def _hits(store: Store, ids: list[int], needles: list[str], context: int) -> list[SearchHit]:
-    titles = {c.id: c.title for c in store.conversations()} if ids else {}
+    titles = store.conversation_titles() if ids else {}
     hits = []
     for message in store.messages_by_ids(ids):
         spans = highlight(message.text, needles)
         shown, shown_spans = snippet(message.text, spans)
-        title = titles.get(message.conversation_id, message.conversation)
+        title = titles.get(message.conversation_id or 0, message.conversation)
         hit = SearchHit(message, title, spans, shown, shown_spans)
         if context:
             hit.before, hit.after = store.neighbours(message.id or 0, before=context, after=context)
@@ -304,7 +304,7 @@ def _label_facets(
 ) -> dict[str, list[FacetCount]]:
     if not counts:
         return {}
-    titles: dict[int | str, str] = {c.id or 0: c.title for c in store.conversations()}
+    titles: dict[int | str, str] = {k: v for k, v in store.conversation_titles().items()}
     names: dict[int | str, str] = {p.id or 0: p.display_name for p in store.participants()}
     labelled: dict[str, list[FacetCount]] = {}
     for name, rows in counts.items():

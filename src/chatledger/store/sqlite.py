@@ -383,6 +383,10 @@ class SQLiteStore:
             raise NotFoundError(f"no chat with id {conversation_id}; `chatledger chats` lists them.")
         return self._conversation(row)
 
+    def conversation_titles(self) -> dict[int, str]:
+        """Every chat's title by id, without counting messages."""
+        return {int(r[0]): str(r[1]) for r in self._db.execute("SELECT id, title FROM conversations")}
+
     def find_conversations(self, ref: str) -> list[Conversation]:
         """Chats whose id, platform id or title equals ``ref``; failing that, whose title contains it."""
         exact = self._all(
@@ -733,8 +737,10 @@ class SQLiteStore:
             sql = f"SELECT {select} FROM messages m" + (f" WHERE {condition}" if condition else "")
             return sql, params
         sql = (
-            f"SELECT {select} FROM message_search f JOIN messages m ON m.id = f.rowid WHERE message_search MATCH ?"
-            + (f" AND {condition}" if condition else "")
+            # CROSS JOIN keeps the index as the outer loop: SQLite would otherwise walk a filter's index
+            # and re-run the full-text query once per row.
+            f"SELECT {select} FROM message_search f CROSS JOIN messages m ON m.id = f.rowid "
+            "WHERE message_search MATCH ?" + (f" AND {condition}" if condition else "")
         )
         return sql, [match, *params]
 
@@ -748,9 +754,11 @@ class SQLiteStore:
 
     @staticmethod
     def _order(match: str | None, order: str) -> str:
-        if order == "relevance" and match is not None:
-            return " ORDER BY f.rank, m.id DESC"
-        return " ORDER BY m.id" + (" DESC" if order != "oldest" else "")
+        if match is None:
+            return " ORDER BY m.id" + (" DESC" if order != "oldest" else "")
+        if order == "relevance":
+            return " ORDER BY f.rank, f.rowid DESC"
+        return " ORDER BY f.rowid" + (" DESC" if order != "oldest" else "")
 
     def search_ids(
         self, match: str | None, where: MessageFilter, *, order: str, limit: int, offset: int
