@@ -46,7 +46,9 @@ def ensure_peers() -> None:
         subprocess.run([str(PEERS_VENV / "bin" / "pip"), "install", "-q", "whatstk"], check=True)
     if not (NODE / "node_modules" / ".bin" / "chat-analytics").exists():
         NODE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--silent", "--prefix", str(NODE), "chat-analytics@1.1.2"], check=True)
+        subprocess.run(
+            ["npm", "install", "--silent", "--prefix", str(NODE), "chat-analytics@1.1.2"], check=True
+        )
 
 
 def chatledger_import(path: Path, repeats: int) -> tuple[Run, list[Run]]:
@@ -72,13 +74,19 @@ def reimport(path: Path) -> dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix="bench-reimport-"))
     try:
         db = work / "a.db"
-        subprocess.run([str(CHATLEDGER), "--db", str(db), "import", str(path), "--quiet", "--tz", "UTC"], check=True)
-        same, _ = median_run([str(CHATLEDGER), "--db", str(db), "import", str(path), "--quiet", "--tz", "UTC"], 1)
+        subprocess.run(
+            [str(CHATLEDGER), "--db", str(db), "import", str(path), "--quiet", "--tz", "UTC"], check=True
+        )
+        same, _ = median_run(
+            [str(CHATLEDGER), "--db", str(db), "import", str(path), "--quiet", "--tz", "UTC"], 1
+        )
         copy = work / path.name
         shutil.copyfile(path, copy)
         with open(copy, "ab") as handle:  # a later backup: same messages plus one more line, new hash
             handle.write(b"\n")
-        overlap, _ = median_run([str(CHATLEDGER), "--db", str(db), "import", str(copy), "--quiet", "--tz", "UTC"], 1)
+        overlap, _ = median_run(
+            [str(CHATLEDGER), "--db", str(db), "import", str(copy), "--quiet", "--tz", "UTC"], 1
+        )
         return {"same_file_s": same.seconds, "overlapping_backup_s": overlap.seconds}
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -96,14 +104,24 @@ def peers(path: Path, repeats: int) -> dict[str, dict[str, float]]:
     run, _ = median_run(whatstk, repeats)
     results["whatstk_parse"] = {"seconds": run.seconds, "peak_mb": run.peak_mb}
     report = Path(tempfile.mkdtemp()) / "report.html"
-    analytics = [str(NODE / "node_modules" / ".bin" / "chat-analytics"), "-p", "whatsapp", "-i", str(path), "-o", str(report)]
+    analytics = [
+        str(NODE / "node_modules" / ".bin" / "chat-analytics"),
+        "-p",
+        "whatsapp",
+        "-i",
+        str(path),
+        "-o",
+        str(report),
+    ]
     run, _ = median_run(analytics, repeats if path.stat().st_size < 20_000_000 else 1)
     results["chat_analytics_report"] = {"seconds": run.seconds, "peak_mb": run.peak_mb}
     return results
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="1e4,1e5,1e6")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--peers", action="store_true", help="also run whatstk and chat-analytics")

@@ -556,7 +556,7 @@ class _DateEvidence:
                 )
                 return (
                     left[0],
-                    f"{fixed} no other order but year-first, under which they run backwards more",
+                    f"{fixed} no other order but year-first, which their chronology does not favour",
                     "",
                 )
         if self.dotted and "dmy" in left and "mdy" in left:
@@ -879,7 +879,9 @@ class WhatsAppTxtImporter:
         platform = self.platform
         build = _Builder(title, media, seen)
         plain = build.plain  # raw sender text -> name, for senders already seen on a plain message
-        text_kind = MessageKind.TEXT
+        text_kind, system_kind = MessageKind.TEXT, MessageKind.SYSTEM
+        placeholders = _PLACEHOLDERS
+        not_exported = {k: (media.not_exported("", k),) for k in set(placeholders.values())}
         # fast path: a one-line text from a known sender that no rule of _classify could touch
         exact = _EXACT_BODIES
         slow_first, slow_last = _SLOW_FIRST, _SLOW_LAST
@@ -896,36 +898,79 @@ class WhatsAppTxtImporter:
                 m = match(line)
                 if m is not None:
                     if p_n:
-                        if more is None:
+                        if more is None:  # fast paths for the common one-line cases; the rest: build()
                             cut = p_rest.find(": ")
-                            sender = plain.get(p_rest[:cut]) if cut > 0 else None
-                            body = p_rest[cut + 2 :]
-                            if (
-                                sender is not None
-                                and body
-                                and body[0] not in slow_first
-                                and body[-1] not in slow_last
-                                and body not in exact
-                                and (body[0] not in special_first or not body.startswith(special))
-                                and not body.endswith(omitted_ends)
-                                and (body.isascii() or bidi(body) is None)
-                            ):
-                                yield Message(  # positional: keywords cost 0.1 µs a message
+                            if cut > 0:
+                                sender = plain.get(p_rest[:cut])
+                                body = p_rest[cut + 2 :]
+                                if sender is None or not body:
+                                    pass
+                                elif (
+                                    body[0] not in slow_first
+                                    and body[-1] not in slow_last
+                                    and body not in exact
+                                    and (body[0] not in special_first or not body.startswith(special))
+                                    and not body.endswith(omitted_ends)
+                                    and (body.isascii() or bidi(body) is None)
+                                ):
+                                    yield Message(  # positional: keywords cost 0.1 µs a message
+                                        title,
+                                        sender,
+                                        p_ts,
+                                        text_kind,
+                                        body,
+                                        p_off,
+                                        p_prec,
+                                        sender,  # sender_name
+                                        None,  # platform_msg_id
+                                        None,  # reply_to
+                                        None,  # forwarded_from
+                                        None,  # edited_ts_ms
+                                        (),  # attachments
+                                        None,  # extra
+                                        f"{prefix}line {p_n}",  # locator
+                                    )
+                                    p_n = 0
+                                else:  # "<Media omitted>", "\u200eimage omitted"
+                                    if body[0] == "\u200e":
+                                        body = body[1:]
+                                    kind = placeholders.get(body)
+                                    if kind is not None:
+                                        yield Message(
+                                            title,
+                                            sender,
+                                            p_ts,
+                                            kind,
+                                            body,
+                                            p_off,
+                                            p_prec,
+                                            sender,
+                                            None,
+                                            None,
+                                            None,
+                                            None,
+                                            not_exported[kind],
+                                            None,
+                                            f"{prefix}line {p_n}",
+                                        )
+                                        p_n = 0
+                            elif ":" not in p_rest:  # a system line ("Ana added Luis")
+                                yield Message(
                                     title,
-                                    sender,
+                                    None,
                                     p_ts,
-                                    text_kind,
-                                    body,
+                                    system_kind,
+                                    p_rest[1:] if p_rest[:1] == "\u200e" else p_rest,
                                     p_off,
                                     p_prec,
-                                    sender,  # sender_name
-                                    None,  # platform_msg_id
-                                    None,  # reply_to
-                                    None,  # forwarded_from
-                                    None,  # edited_ts_ms
-                                    (),  # attachments
-                                    None,  # extra
-                                    f"{prefix}line {p_n}",  # locator
+                                    None,
+                                    None,
+                                    None,
+                                    None,
+                                    None,
+                                    (),
+                                    None,
+                                    f"{prefix}line {p_n}",
                                 )
                                 p_n = 0
                         if p_n:

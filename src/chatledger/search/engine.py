@@ -224,6 +224,24 @@ def snippet(text: str, spans: list[tuple[int, int]], width: int = 80) -> tuple[s
 
 
 # -- the search ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CompiledQuery:
+    """A parsed query as the store runs it: an FTS5 expression, SQL filters, and whether that is exact."""
+
+    text: Node | None
+    match: str | None
+    where: MessageFilter
+    exact: bool
+
+
+def compile_query(store: Store, query: str, *, zone: tzinfo | None = None) -> CompiledQuery:
+    """Parse ``query`` and resolve its filters against the archive (QueryError when malformed)."""
+    parsed: ParsedQuery = parse_query(query)
+    where = _resolve_filters(store, query, parsed.filters, zone or ZoneInfo("UTC"))
+    match, exact = (None, True) if parsed.text is None else _relax(parsed.text)
+    return CompiledQuery(parsed.text, match, where, exact)
+
+
 def search(
     store: Store,
     query: str,
@@ -243,10 +261,9 @@ def search(
     if order not in ORDERS:
         raise QueryError(query, 0, f"order must be one of {', '.join(ORDERS)}")
     started = time.perf_counter()
-    parsed: ParsedQuery = parse_query(query)
-    where = _resolve_filters(store, query, parsed.filters, zone or ZoneInfo("UTC"))
-    match, exact = (None, True) if parsed.text is None else _relax(parsed.text)
-    if parsed.text is not None and match is None and order == "relevance":
+    compiled = compile_query(store, query, zone=zone)
+    match, where, exact = compiled.match, compiled.where, compiled.exact
+    if compiled.text is not None and match is None and order == "relevance":
         order = "newest"
     facet_counts: dict[str, list[tuple[int | str, int]]] = {}
     if exact:
@@ -257,7 +274,7 @@ def search(
             facet_counts = store.search_facets(match, where)
     else:
         strategy = "index+check" if match is not None else "scan"
-        text_node = parsed.text
+        text_node = compiled.text
         assert text_node is not None
         total, ids = 0, []
         by: dict[str, Counter[int | str]] = {"chat": Counter(), "sender": Counter(), "platform": Counter()}
@@ -275,7 +292,7 @@ def search(
     return SearchResults(
         query=query,
         total=total,
-        hits=_hits(store, ids, _needles(parsed.text), context),
+        hits=_hits(store, ids, _needles(compiled.text), context),
         facets=_label_facets(store, facet_counts),
         order=order,
         limit=limit,

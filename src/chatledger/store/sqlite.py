@@ -465,11 +465,7 @@ class SQLiteStore:
                     (next_id, a.name, a.kind, a.status, a.path, a.size, a.sha256, a.md5, a.mime_type)
                     for a in message.attachments
                 )
-        try:
-            with self.transaction():
-                self._insert_batch(rows, sightings, attachments, search_rows)
-        except apsw.ConstraintError as exc:
-            raise KeyCollision(str(exc)) from exc
+        self._insert_batch(rows, sightings, attachments, search_rows)
         return len(rows)
 
     def _insert_batch(
@@ -479,14 +475,22 @@ class SQLiteStore:
         attachments: list[tuple[Any, ...]],
         search_rows: list[tuple[int, str]],
     ) -> None:
-        # The search index is written in the same transaction: archive and index never disagree.
-        self._db.executemany("INSERT INTO message_search (rowid, tokens) VALUES (?, ?)", search_rows)
+        before = self._db.total_changes()
         self._db.executemany(
-            "INSERT INTO messages (id, key, conversation_id, sender_id, ordinal, first_source_id, sender_name, "
+            "INSERT OR IGNORE INTO messages (id, key, conversation_id, sender_id, ordinal, first_source_id, sender_name, "
             "ts_ms, utc_offset_min, precision, kind, text, platform_msg_id, reply_to, forwarded_from, "
             "edited_ts_ms, locator, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        if self._db.total_changes() - before != len(rows):
+            # A key the caller thought new is archived already: take back this batch's rows and say so.
+            # (No savepoint here: each one makes the full-text index flush, 10 ms a batch.)
+            self._db.executemany(
+                "DELETE FROM messages WHERE id = ? AND key = ?", [(r[0], r[1]) for r in rows]
+            )
+            raise KeyCollision("a key of this batch is archived already")
+        # The search index is written in the same transaction: archive and index never disagree.
+        self._db.executemany("INSERT INTO message_search (rowid, tokens) VALUES (?, ?)", search_rows)
         if sightings:
             self._db.executemany(
                 "INSERT INTO sightings (message_id, source_id, locator) VALUES (?, ?, ?)", sightings
