@@ -13,15 +13,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: import the bundled sample exports into a fresh archive and show what is in it
+# The bundled real sample exports (malformed bad_* samples and expectations left out).
+DEMO_SAMPLES = $(shell find tests/importers/samples -type f ! -name 'bad_*' ! -name '*.expected.json' ! -name '*.md' ! -name '*.toml' | sort)
+CL = $(BIN)/chatledger --db $(DEMO)/archive.db
+
+## demo: import the bundled sample exports plus a generated Chinese customer-service export, then explore
 demo: $(STAMP)
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
-	$(BIN)/chatledger --db $(DEMO)/archive.db import tests/importers/samples --tz Asia/Shanghai
-	$(BIN)/chatledger --db $(DEMO)/archive.db import tests/importers/samples --tz Asia/Shanghai
-	$(BIN)/chatledger --db $(DEMO)/archive.db sources
-	$(BIN)/chatledger --db $(DEMO)/archive.db chats
-	$(BIN)/chatledger --db $(DEMO)/archive.db stats
-	$(BIN)/chatledger --db $(DEMO)/archive.db show 1 --limit 15
+	$(BIN)/python -m benchmarks.corpus --format wechat-pywxdump-csv --messages 3000 --seed 1 --out $(DEMO)/客服记录.csv
+	$(CL) import $(DEMO_SAMPLES) $(DEMO)/客服记录.csv --tz Asia/Shanghai
+	@echo "--- importing the same files again adds nothing:"
+	$(CL) import $(DEMO_SAMPLES) --tz Asia/Shanghai --quiet
+	$(CL) sources
+	$(CL) chats
+	$(CL) stats
+	$(CL) show wxid_knokxpzireq4aa --from 2024-07-02 --limit 12
+	$(CL) search '退货 OR 赔偿' --limit 5 --context 1
+	$(CL) search 'kind:转账 platform:wechat' --limit 3
 
 ## test: lint, type-check and run the whole suite
 test: lint typecheck pytest
