@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The bundled real sample exports (malformed bad_* samples and expectations left out).
-DEMO_SAMPLES = $(shell find tests/importers/samples -type f ! -name 'bad_*' ! -name '*.expected.json' ! -name '*.md' ! -name '*.toml' | sort)
+DEMO_SAMPLES = $(shell find tests/importers/samples -type f ! -path '*/generic/*' ! -name 'bad_*' ! -name '*.expected.json' ! -name '*.md' | sort)
 CL = $(BIN)/chatledger --db $(DEMO)/archive.db
 
 ## demo: import the bundled sample exports plus a generated Chinese customer-service export, then explore
