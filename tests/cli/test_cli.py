@@ -85,3 +85,20 @@ def test_formats_lists_the_registry(tmp_path: Path) -> None:
     formats = json.loads(run(tmp_path / "a.db", "formats", "--json").stdout)
     names = {f["name"] for f in formats}
     assert {"telegram-json", "wechat-pywxdump-csv", "whatsapp-txt", "generic-jsonl"} <= names
+
+
+def test_show_absent_from_lists_what_a_later_export_lacks(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    full = tmp_path / "WhatsApp Chat with Ana.txt"
+    lines = [f"01/02/2024, 10:{i:02d} - {'Ana' if i % 2 else 'Bo'}: message {i}" for i in range(10)]
+    full.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run(db, "import", str(full), "--tz", "UTC", "--quiet").returncode == 0
+    later = tmp_path / "later" / "WhatsApp Chat with Ana.txt"
+    later.parent.mkdir()
+    later.write_text(
+        "\n".join(lines[:4] + lines[5:]) + "\n", encoding="utf-8"
+    )  # message 4 deleted on the phone
+    done = run(db, "import", str(later), "--tz", "UTC")
+    assert "1 archived messages in this span are absent from this file" in done.stdout
+    absent = json.loads(run(db, "show", "Ana", "--absent-from", "2", "--json").stdout)
+    assert [m["text"] for m in absent["absent"]] == ["message 4"]

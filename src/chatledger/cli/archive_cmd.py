@@ -127,11 +127,16 @@ def show_command(
     around: Annotated[
         int | None, typer.Option("--around", help="Open the timeline at this message id (e.g. a search hit).")
     ] = None,
+    absent_from: Annotated[
+        int | None,
+        typer.Option("--absent-from", help="Only messages this source (id) lacks inside the span it covers."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show a chat's timeline, paged, or around one message.
+    """Show a chat's timeline, paged, or around one message, or what a later export lacks.
 
-    Example: chatledger show "Ana" --from 2024-05-01 --to 2024-05-31; chatledger show 3 --around 27283746125
+    Example: chatledger show "Ana" --from 2024-05-01 --to 2024-05-31; chatledger show 3 --around 27283746125;
+    chatledger show "Ana" --absent-from 7
     """
     from zoneinfo import ZoneInfo
 
@@ -141,6 +146,19 @@ def show_command(
     after = parse_user_time(from_, zone=zone, option="--from") if from_ else None
     before = parse_user_time(to, zone=zone, option="--to", end_of_day=True) if to else None
     assert conversation.id is not None
+    if absent_from is not None:
+        source = store.source(absent_from)
+        missing = store.absent_from_source(absent_from, conversation.id)
+        if as_json:
+            print_json({"chat": conversation, "source": source, "absent": missing})
+            return
+        out.print(
+            f"[bold]{len(missing):,}[/] archived messages of [bold]{escape(conversation.title)}[/] fall inside the "
+            f"span of source {absent_from} ({escape(source.original_name)}) but are not in it:"
+        )
+        for message in missing:
+            out.print(_message_line(message))
+        return
     total = store.count_messages(conversation.id, after_ms=after, before_ms=before)
     offset = (page - 1) * limit
     if around is not None:
