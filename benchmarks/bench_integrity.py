@@ -1,0 +1,241 @@
+"""Integrity benchmark: hashing, Merkle appends and proofs, in one process, single-threaded.
+
+    python -m benchmarks.bench_integrity                  # 1e6 records, 1e6 and 1e7 leaves
+    python -m benchmarks.bench_integrity --leaves 1e6     # quicker
+    python -m benchmarks.bench_integrity --json benchmarks/out/integrity.json
+
+Measures SHA-256 throughput (1 MiB blocks, MB/s) and node-hash rate (65-byte inputs); the rate of
+``hash_leaf(canonical_json(record))`` over message-like records; appending leaves to a bare
+``CompactRange`` (the ingest path) and to a ``MemoryHashStore`` with stride 4 (what a store would
+persist); then inclusion and consistency proofs at the largest size: build (reading hashes from the
+in-memory store) and verify, median and p95 over many random positions, in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import statistics
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from chatledger.integrity import merkle
+from chatledger.integrity.canonical import canonical_json
+from chatledger.integrity.hasher import hash_children, hash_leaf
+from chatledger.integrity.proof import verify_consistency, verify_inclusion
+
+
+def _rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds else float("inf")
+
+
+def bench_sha256(megabytes: int = 256) -> dict[str, float]:
+    block = bytes(range(256)) * 4096  # 1 MiB
+    start = time.perf_counter()
+    h = hashlib.sha256()
+    for _ in range(megabytes):
+        h.update(block)
+    h.digest()
+    big = time.perf_counter() - start
+    left, right = hash_leaf(b"l"), hash_leaf(b"r")
+    n = 1_000_000
+    start = time.perf_counter()
+    for _ in range(n):
+        hash_children(left, right)
+    small = time.perf_counter() - start
+    return {"sha256_mb_per_s": megabytes * 1.048576 / big, "node_hashes_per_s": _rate(n, small)}
+
+
+def _records(count: int) -> list[dict[str, Any]]:
+    rng = random.Random(7)
+    words = [
+        "好的",
+        "收到",
+        "明天见",
+        "ok",
+        "see you at 9",
+        "发票已经开好了，请查收",
+        "👍",
+        "where is the file?",
+    ]
+    return [
+        {
+            "key": f"{rng.getrandbits(128):032x}",
+            "platform": "wechat",
+            "conversation": f"wxid_{i % 500:08d}",
+            "sender": f"wxid_{rng.randrange(2000):08d}",
+            "ts_ms": 1_700_000_000_000 + i * 1000,
+            "utc_offset_min": 480,
+            "kind": "text",
+            "text": " ".join(rng.choice(words) for _ in range(rng.randint(1, 12))),
+            "source_sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        }
+        for i in range(count)
+    ]
+
+
+def bench_leaf_hashing(count: int) -> dict[str, float]:
+    records = _records(count)
+    start = time.perf_counter()
+    encoded = [canonical_json(r) for r in records]
+    encode = time.perf_counter() - start
+    start = time.perf_counter()
+    for data in encoded:
+        hash_leaf(data)
+    hashing = time.perf_counter() - start
+    return {
+        "records": count,
+        "mean_record_bytes": sum(map(len, encoded)) / count,
+        "canonical_json_per_s": _rate(count, encode),
+        "hash_leaf_per_s": _rate(count, hashing),
+        "canonical_json_and_hash_per_s": _rate(count, encode + hashing),
+    }
+
+
+def _leaves(count: int) -> list[bytes]:
+    return [hash_leaf(i.to_bytes(8, "big")) for i in range(count)]
+
+
+def bench_append(count: int) -> tuple[dict[str, float], merkle.MemoryHashStore]:
+    leaves = _leaves(count)
+    frontier = merkle.CompactRange()
+    start = time.perf_counter()
+    for leaf in leaves:
+        frontier.append(leaf)
+    bare = time.perf_counter() - start
+    store = merkle.MemoryHashStore(stride=4)
+    start = time.perf_counter()
+    store.extend(leaves)
+    stored = time.perf_counter() - start
+    assert store.root() == frontier.root()
+    start = time.perf_counter()
+    rebuilt = merkle.CompactRange.from_reader(store, count)
+    rebuild = time.perf_counter() - start
+    assert rebuilt.root() == frontier.root()
+    return {
+        "leaves": count,
+        "compact_range_appends_per_s": _rate(count, bare),
+        "compact_range_seconds": bare,
+        "memory_store_appends_per_s": _rate(count, stored),
+        "memory_store_seconds": stored,
+        "stored_hashes_per_leaf": store.stored_hashes / count,
+        "frontier_rebuild_ms": rebuild * 1000,
+    }, store
+
+
+def _ms_stats(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "median_ms": statistics.median(ordered) * 1000,
+        "p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1000,
+    }
+
+
+class _CountingReader:
+    """Counts what a proof asks the store for: range reads (queries) and hashes."""
+
+    def __init__(self, inner: merkle.MemoryHashStore) -> None:
+        self.inner, self.calls, self.hashes = inner, 0, 0
+
+    @property
+    def stride(self) -> int:
+        return self.inner.stride
+
+    def read_level(self, level: int, start: int, end: int) -> Sequence[bytes]:
+        result = self.inner.read_level(level, start, end)
+        self.calls += 1
+        self.hashes += len(result)
+        return result
+
+
+def _reads(store: merkle.MemoryHashStore, rounds: int) -> dict[str, float]:
+    size, rng = store.size, random.Random(13)
+    counter = _CountingReader(store)
+    for _ in range(rounds):
+        merkle.inclusion_proof(counter, rng.randrange(size), size)
+    inclusion = (counter.calls / rounds, counter.hashes / rounds)
+    counter.calls = counter.hashes = 0
+    for _ in range(rounds):
+        merkle.consistency_proof(counter, rng.randrange(1, size), size)
+    return {
+        "inclusion_reads_mean": inclusion[0],
+        "inclusion_hashes_read_mean": inclusion[1],
+        "consistency_reads_mean": counter.calls / rounds,
+        "consistency_hashes_read_mean": counter.hashes / rounds,
+    }
+
+
+def bench_proofs(store: merkle.MemoryHashStore, rounds: int) -> dict[str, Any]:
+    size = store.size
+    rng = random.Random(11)
+    root = merkle.root_hash(store, size)
+    build, verify, lengths = [], [], []
+    for _ in range(rounds):
+        index = rng.randrange(size)
+        leaf = store.read_level(0, index, index + 1)[0]
+        t0 = time.perf_counter()
+        proof = merkle.inclusion_proof(store, index, size)
+        t1 = time.perf_counter()
+        verify_inclusion(leaf, index, size, proof, root)
+        t2 = time.perf_counter()
+        build.append(t1 - t0)
+        verify.append(t2 - t1)
+        lengths.append(len(proof))
+    c_build, c_verify = [], []
+    for _ in range(rounds):
+        old = rng.randrange(1, size)
+        t0 = time.perf_counter()
+        old_root = merkle.root_hash(store, old)
+        proof = merkle.consistency_proof(store, old, size)
+        t1 = time.perf_counter()
+        verify_consistency(old, size, old_root, root, proof)
+        t2 = time.perf_counter()
+        c_build.append(t1 - t0)
+        c_verify.append(t2 - t1)
+    return {
+        "size": size,
+        "rounds": rounds,
+        "inclusion_hashes_mean": statistics.mean(lengths),
+        "inclusion_build": _ms_stats(build),
+        "inclusion_verify": _ms_stats(verify),
+        "consistency_build_with_old_root": _ms_stats(c_build),
+        "consistency_verify": _ms_stats(c_verify),
+        "store_reads_per_proof": _reads(store, rounds),
+    }
+
+
+def _count(text: str) -> int:
+    return int(float(text))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=_count, default=1_000_000, help="records for the leaf-hashing rate")
+    parser.add_argument("--leaves", type=_count, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--rounds", type=int, default=2000, help="proofs timed at the largest size")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    results: dict[str, Any] = {"sha256": bench_sha256()}
+    print(json.dumps(results["sha256"]), flush=True)
+    results["leaf_hashing"] = bench_leaf_hashing(args.records)
+    print(json.dumps(results["leaf_hashing"]), flush=True)
+    results["append"] = []
+    store = None
+    for count in sorted(args.leaves):
+        figures, store = bench_append(count)
+        results["append"].append(figures)
+        print(json.dumps(figures), flush=True)
+    assert store is not None
+    results["proofs"] = bench_proofs(store, args.rounds)
+    print(json.dumps(results["proofs"]), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
