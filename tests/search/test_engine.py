@@ -174,3 +174,19 @@ def test_unknown_filter_values_are_query_errors(tmp_path: Path) -> None:
     ]:
         with pytest.raises(QueryError, match=fragment):
             search(store, query)
+
+
+def test_variants_match_simplified_and_traditional_forms(tmp_path: Path) -> None:
+    files = [
+        write(
+            tmp_path / "t.lines", "tw", [(1_700_000_000, "A", "請開發票"), (1_700_000_001, "B", "请开发票")]
+        )
+    ]
+    store = SQLiteStore(tmp_path / "v.db")
+    import_paths(store, files, originals_dir=tmp_path / "o", options=ImportOptions(zone_name="UTC"))
+    assert search(store, "发票").total == 1
+    assert search(store, "发票", variants=True).total == 2
+    assert search(store, "發票", variants=True).total == 2
+    assert search(store, "發票 -请", variants=True).total == 0  # NOT excludes every form: 请 and 請
+    assert search(store, "發票 -请").total == 1
+    assert search(store, "发票 from:A", variants=True).total == 1

@@ -101,6 +101,12 @@ def search_command(
     tz: Annotated[
         str | None, typer.Option("--tz", help="Zone for after:/before:/on: (default: this machine's).")
     ] = None,
+    variants: Annotated[
+        bool,
+        typer.Option(
+            "--variants", "-V", help="Also match simplified/traditional Chinese forms (发票 ↔ 發票)."
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print results, counts and facets as JSON.")
     ] = False,
@@ -118,6 +124,7 @@ def search_command(
         offset=(page - 1) * limit,
         context=context,
         zone=ZoneInfo(tz or local_zone_name()),
+        variants=variants,
     )
     if as_json:
         print_json(results)

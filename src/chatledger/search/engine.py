@@ -6,6 +6,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chatledger.model import Message, MessageKind, Platform
@@ -234,12 +236,39 @@ class CompiledQuery:
     exact: bool
 
 
-def compile_query(store: Store, query: str, *, zone: tzinfo | None = None) -> CompiledQuery:
-    """Parse ``query`` and resolve its filters against the archive (QueryError when malformed)."""
+def compile_query(
+    store: Store, query: str, *, zone: tzinfo | None = None, variants: bool = False
+) -> CompiledQuery:
+    """Parse ``query`` and resolve its filters against the archive (QueryError when malformed).
+
+    With ``variants``, every word or phrase also matches its simplified and traditional Chinese forms
+    (OpenCC): 发票 finds 發票 and the other way round.
+    """
     parsed: ParsedQuery = parse_query(query)
     where = _resolve_filters(store, query, parsed.filters, zone or ZoneInfo("UTC"))
-    match, exact = (None, True) if parsed.text is None else _relax(parsed.text)
-    return CompiledQuery(parsed.text, match, where, exact)
+    text = _with_variants(parsed.text) if variants and parsed.text is not None else parsed.text
+    match, exact = (None, True) if text is None else _relax(text)
+    return CompiledQuery(text, match, where, exact)
+
+
+def _with_variants(node: Node) -> Node:
+    if isinstance(node, Text):
+        forms = dict.fromkeys([node.value, *(c.convert(node.value) for c in _converters())])
+        return node if len(forms) == 1 else Or(tuple(Text(form, node.position) for form in forms))
+    if isinstance(node, And):
+        return And(tuple(_with_variants(item) for item in node.items))
+    if isinstance(node, Or):
+        return Or(tuple(_with_variants(item) for item in node.items))
+    if isinstance(node, Not):
+        return Not(_with_variants(node.item))
+    return node
+
+
+@lru_cache(maxsize=1)
+def _converters() -> tuple[Any, Any]:
+    import opencc
+
+    return opencc.OpenCC("t2s"), opencc.OpenCC("s2t")
 
 
 def search(
@@ -252,6 +281,7 @@ def search(
     context: int = 0,
     facets: bool = True,
     zone: tzinfo | None = None,
+    variants: bool = False,
 ) -> SearchResults:
     """Find messages matching ``query`` (see ``chatledger.search.query``), newest first by default.
 
@@ -261,7 +291,7 @@ def search(
     if order not in ORDERS:
         raise QueryError(query, 0, f"order must be one of {', '.join(ORDERS)}")
     started = time.perf_counter()
-    compiled = compile_query(store, query, zone=zone)
+    compiled = compile_query(store, query, zone=zone, variants=variants)
     match, where, exact = compiled.match, compiled.where, compiled.exact
     if compiled.text is not None and match is None and order == "relevance":
         order = "newest"
