@@ -1,0 +1,269 @@
+"""DingTalk (钉钉) robot message callbacks saved as JSON (an array, one object) or JSON Lines.
+
+DingTalk has **no native chat export** for ordinary organisations (FORMATS.md §10): archiving is tied
+to dedicated editions and is not publicly specified. What is specified is the JSON a chat robot
+receives for every message addressed to it (HTTP callback or Stream mode); a customer-service bot that
+logs those callbacks produces this file. Organisational exports from audit tools (spreadsheets of
+sender, time and text) are covered by the generic CSV mapping, see ``docs/generic-mapping.md``.
+
+A callback::
+
+    {"msgtype": "text", "text": {"content": " 请问什么时候发货"}, "msgId": "msgAbC123==",
+     "createAt": 1712031234567, "conversationType": "2", "conversationId": "cidXyZ==",
+     "conversationTitle": "售后群", "senderId": "$:LWCP_v1:$abc", "senderNick": "王五",
+     "senderStaffId": "manager123", "isInAtList": true, "atUsers": [...], "robotCode": "dingabc"}
+
+``createAt`` is UTC epoch milliseconds (shown in ``--tz``); ``conversationType`` "1" is a 1:1 chat,
+"2" a group. The sender is ``senderStaffId`` (the organisation's user id) when given, else
+``senderId``. Message types: ``text``, ``picture``, ``richText``, ``audio``, ``video``, ``file``;
+media are named by ``downloadCode`` only (the robot must fetch them) and are recorded as not exported.
+Text is kept verbatim, including the leading space DingTalk leaves where the robot was @-mentioned.
+
+``iter_json_records`` (array, single object or JSON Lines, streamed, with ``$[i]`` / ``line N``
+locators) is shared with the other API-log importers (WeCom, Feishu).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import ijson
+
+from chatledger.errors import ImportFormatError
+from chatledger.importers import register
+from chatledger.importers._shared.jsonstream import JsonStream
+from chatledger.importers.base import ImportContext, SourceFile
+from chatledger.model import (
+    Attachment,
+    AttachmentStatus,
+    Conversation,
+    ConversationKind,
+    Message,
+    MessageKind,
+    ParsedItem,
+    Platform,
+    TimePrecision,
+)
+
+
+def iter_json_records(source: SourceFile, prefix: str = "item") -> Iterator[tuple[str, Any]]:
+    """(locator, value) for each record of a JSON array (streamed), one JSON object, or JSON Lines."""
+    first = source.head_text(4096).lstrip()[:1]
+    if first == "[":
+        yield from _array(source, prefix, "$")
+        return
+    with source.open_text() as text:
+        lines = enumerate(text, start=1)
+        for number, line in lines:
+            stripped = line.strip()
+            if not stripped:
+                continue
+            try:
+                value = json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                if number == 1 or stripped == "{":  # a pretty-printed single object
+                    break
+                raise ImportFormatError(
+                    source.name, f"line {number}", expected=f"one JSON object ({exc.msg})", found=stripped
+                ) from None
+            yield f"line {number}", value
+        else:
+            return
+    with source.open_text() as text:
+        whole = text.read()
+    try:
+        value = json.loads(whole)
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(
+            source.name,
+            f"line {exc.lineno} (column {exc.colno})",
+            expected=f"valid JSON ({exc.msg})",
+            found=whole[max(exc.pos - 20, 0) : exc.pos + 20].strip(),
+        ) from None
+    yield "$", value
+
+
+def _array(source: SourceFile, prefix: str, root: str) -> Iterator[tuple[str, Any]]:
+    stream = JsonStream(source.open_binary())
+    index = 0
+    try:
+        for value in ijson.items(stream, prefix, use_float=True):
+            yield f"{root}[{index}]", value
+            index += 1
+    except ijson.JSONError as exc:
+        position = stream.locate(exc)
+        raise ImportFormatError(
+            source.name,
+            f"{position.describe()}, in {root}[{index}]",
+            expected="valid JSON",
+            found=position.excerpt,
+            hint=f"The JSON parser reports: {position.reason}.",
+        ) from None
+    finally:
+        stream.close()
+
+
+def shown_offset(ts_ms: int, ctx: ImportContext) -> int:
+    """The ``--tz`` offset (minutes) at a UTC instant."""
+    offset = datetime.fromtimestamp(ts_ms / 1000, UTC).astimezone(ctx.zone).utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0
+
+
+def _epoch_ms(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+_MEDIA = {
+    "picture": (MessageKind.IMAGE, "[图片]"),
+    "audio": (MessageKind.VOICE, "[语音]"),
+    "video": (MessageKind.VIDEO, "[视频]"),
+    "file": (MessageKind.FILE, "[文件]"),
+}
+
+
+@register
+class DingTalkRobotJsonImporter:
+    name: ClassVar[str] = "dingtalk-robot-json"
+    platform: ClassVar[Platform] = Platform.DINGTALK
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = (
+        "DingTalk robot message callbacks logged as JSON or JSONL (no native export exists)"
+    )
+    suffixes: ClassVar[tuple[str, ...]] = (".json", ".jsonl")
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {"platform_ids", "attachments", "seconds", "multi_chat"}
+    )
+
+    def sniff(self, source: SourceFile) -> float:
+        head = source.head_text(16384)
+        if not head.lstrip().startswith(("{", "[")):
+            return 0.0
+        if '"conversationId"' in head and '"msgtype"' in head and '"createAt"' in head:
+            if '"senderNick"' in head or '"chatbotUserId"' in head or '"senderStaffId"' in head:
+                return 0.95
+            return 0.6
+        return 0.0
+
+    def parse(self, source: SourceFile, ctx: ImportContext) -> Iterator[ParsedItem]:
+        chats: set[str] = set()
+        for ordinal, (locator, record) in enumerate(iter_json_records(source), start=1):
+            if not isinstance(record, dict):
+                raise ImportFormatError(
+                    source.name, locator, expected="a callback object", found=str(record)[:80]
+                )
+            message, conversation = _message(source, ctx, locator, record, ordinal)
+            if conversation.platform_id not in chats:
+                chats.add(conversation.platform_id)
+                yield conversation
+            yield message
+        ctx.meta["dingtalk_chats"] = len(chats)
+
+
+def _message(
+    source: SourceFile, ctx: ImportContext, locator: str, record: dict[str, Any], ordinal: int
+) -> tuple[Message, Conversation]:
+    def fail(field: str, expected: str) -> ImportFormatError:
+        value = record.get(field)
+        if value is None:
+            found = "nothing"
+        else:
+            found = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        return ImportFormatError(source.name, locator, field=field, expected=expected, found=found)
+
+    ts_ms = _epoch_ms(record.get("createAt"))
+    if ts_ms is None:
+        raise fail("createAt", "epoch milliseconds such as 1712031234567")
+    chat = record.get("conversationId")
+    if not isinstance(chat, str) or not chat:
+        raise fail("conversationId", "the conversation id (cid...)")
+    msgtype = record.get("msgtype")
+    if not isinstance(msgtype, str) or not msgtype:
+        raise fail("msgtype", "text, picture, richText, audio, video or file")
+    chat_type = str(record.get("conversationType", ""))
+    kind_of_chat = ConversationKind.GROUP if chat_type == "2" else ConversationKind.DIRECT
+    if chat_type not in ("1", "2"):
+        ctx.warn(locator, f"conversationType {record.get('conversationType')!r} is neither '1' nor '2'")
+    nick = record.get("senderNick")
+    title = (
+        record.get("conversationTitle") or (nick if kind_of_chat is ConversationKind.DIRECT else None) or chat
+    )
+    sender = record.get("senderStaffId") or record.get("senderId")
+    extra: dict[str, Any] = {}
+    for key in (
+        "senderId",
+        "senderStaffId",
+        "senderCorpId",
+        "isInAtList",
+        "atUsers",
+        "robotCode",
+        "chatbotUserId",
+    ):
+        if record.get(key) not in (None, "", []):
+            extra[key] = record[key]
+    content = record.get("content") if isinstance(record.get("content"), dict) else {}
+    assert isinstance(content, dict)
+    attachments: tuple[Attachment, ...] = ()
+    kind = MessageKind.TEXT
+    if msgtype == "text":
+        body = record.get("text")
+        text = str(body.get("content", "")) if isinstance(body, dict) else ""
+    elif msgtype in _MEDIA:
+        kind, placeholder = _MEDIA[msgtype]
+        name = content.get("fileName") or placeholder
+        code = content.get("downloadCode") or content.get("pictureDownloadCode")
+        attachments = (Attachment(str(name), kind, AttachmentStatus.NOT_EXPORTED, path=None),)
+        if code:
+            extra["download_code"] = code
+        recognition = content.get("recognition")
+        text = (
+            placeholder
+            + (f" {recognition}" if recognition else "")
+            + (f" {name}" if msgtype == "file" else "")
+        )
+        for key in ("duration", "videoType", "fileId", "spaceId"):
+            if key in content:
+                extra[key] = content[key]
+    elif msgtype == "richText":
+        parts: list[str] = []
+        media: list[Attachment] = []
+        for item in content.get("richText") or []:
+            if not isinstance(item, dict):
+                continue
+            if "text" in item:
+                parts.append(str(item["text"]))
+            elif item.get("type") == "picture" or "downloadCode" in item:
+                parts.append("[图片]")
+                media.append(Attachment("[图片]", MessageKind.IMAGE, AttachmentStatus.NOT_EXPORTED))
+        text = "".join(parts)
+        attachments = tuple(media)
+    else:
+        kind = MessageKind.OTHER
+        text = f"[{msgtype}]"
+        extra["content"] = record.get("content") or record.get(msgtype)
+        ctx.warn(locator, f"unknown msgtype {msgtype!r}; kept as other with its content in extra")
+    extra["msgtype"] = msgtype
+    message = Message(
+        conversation=chat,
+        sender=str(sender) if sender else None,
+        ts_ms=ts_ms,
+        kind=kind,
+        text=text,
+        utc_offset_min=shown_offset(ts_ms, ctx),
+        precision=TimePrecision.MILLISECOND,
+        sender_name=str(nick) if nick else None,
+        platform_msg_id=str(record["msgId"]) if record.get("msgId") else None,
+        attachments=attachments,
+        extra=extra,
+        locator=locator,
+        ordinal=ordinal,
+    )
+    return message, Conversation(Platform.DINGTALK, chat, str(title), kind_of_chat)

@@ -1,0 +1,370 @@
+"""Classic PC QQ 消息管理器 web export (``*.mht``): MIME multipart/related with an HTML table of messages.
+
+Layout (FORMATS.md §7.1): an RFC 2557 MHTML file (``From: <Saved by Tencent MsgMgr>``, ``Subject:
+Tencent IM Message``) whose ``text/html`` part is one table. Rows hold divs: the same
+``消息分组:`` / ``消息对象:`` blocks as the .txt export, optional ``日期: YYYY-MM-DD`` rows, and per
+message a header div (the sender name in a floated div, then the time) followed by a body div.
+Headers carry either the full ``YYYY-MM-DD H:MM:SS`` or the time of day only, which then takes the
+date of the last ``日期:`` row (both layouts are read). Pictures are further MIME parts (base64),
+referenced from ``<img src>`` by ``Content-Location`` (``{GUID}.dat``) or ``cid:`` Content-ID;
+they are hashed from their decoded bytes and stored as PRESENT attachments (MISSING, with a warning,
+when the part is absent) — MHT is the only QQ export that keeps pictures.
+
+Decoding uses the stdlib ``email`` package; a part labelled GB2312 or GBK is decoded as GB18030, its
+superset. The HTML is read with ``html.parser``. Senders, system senders (10000, 1000000), recalls and
+chat naming follow ``qq_txt``; times are naive local times read in ``--tz`` with second precision.
+The whole file is parsed in memory (the ``email`` package does not stream MIME parts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.message import Message as MimePart
+from email.parser import BytesParser
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import ClassVar
+
+from chatledger.errors import ImportFormatError
+from chatledger.importers import register
+from chatledger.importers.base import ImportContext, SourceFile
+from chatledger.importers.qq_txt import GROUP_LABEL, OBJECT_LABEL, SYSTEM_IDS, split_sender
+from chatledger.model import (
+    Attachment,
+    AttachmentStatus,
+    Conversation,
+    ConversationKind,
+    Message,
+    MessageKind,
+    ParsedItem,
+    Platform,
+    TimePrecision,
+)
+
+_GB = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "csgb2312", "euc-cn", "cp936"}
+_STAMP = re.compile(
+    r"(?:(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2}) )?(?P<h>\d{1,2}):(?P<mi>\d{2}):(?P<s>\d{2})(?: ?(?P<ampm>[AP]M))?"
+)
+_DATE_ROW = re.compile(r"日期[:：]\s*(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})")
+_RECALL = re.compile(r"(?P<who>.{0,64}?)撤回了一条消息")
+_GROUP_HINTS = ("群", "讨论组")
+STAMP_EXAMPLE = "a time such as 2019-03-02 9:05:11 (or 9:05:11 after a 日期: row)"
+
+
+@dataclass
+class Block:
+    """One top-level div of a table cell: its text, the floated name div's text, its images."""
+
+    row: int
+    parts: list[str] = field(default_factory=list)
+    name: str | None = None
+    images: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        lines = "".join(self.parts).replace("\xa0", " ").split("\n")
+        return "\n".join(line.strip() for line in lines).strip("\n")
+
+
+class _Table(HTMLParser):
+    """Splits the HTML into blocks: each top-level div inside a ``td`` (or the bare ``td`` text)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[Block] = []
+        self.row = 0
+        self.in_td = False
+        self.depth = 0  # div depth inside the current td
+        self.block: Block | None = None
+        self.name_depth: int | None = None
+        self.name_parts: list[str] = []
+        self.hidden = 0
+
+    def _open(self) -> Block:
+        block = Block(self.row)
+        self.blocks.append(block)
+        return block
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script", "title"):
+            self.hidden += 1
+        elif tag == "tr":
+            self.row += 1
+        elif tag == "td":
+            self.in_td, self.depth, self.block = True, 0, None
+        elif tag == "div" and self.in_td:
+            style = (dict(attrs).get("style") or "").replace(" ", "").lower()
+            if self.depth == 0:
+                self.block = self._open()
+            elif "float:left" in style and self.name_depth is None and self.block is not None:
+                self.name_depth, self.name_parts = self.depth, []
+            self.depth += 1
+        elif tag == "br" and self.block is not None:
+            self.block.parts.append("\n")
+        elif tag == "img" and self.in_td:
+            if self.block is None:
+                self.block = self._open()
+            src = dict(attrs).get("src") or ""
+            self.block.images.append(src)
+            self.block.parts.append("[图片]")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script", "title"):
+            self.hidden = max(0, self.hidden - 1)
+        elif tag == "td":
+            self.in_td, self.block = False, None
+        elif tag == "div" and self.in_td and self.depth:
+            self.depth -= 1
+            if self.name_depth is not None and self.depth == self.name_depth and self.block is not None:
+                self.block.name = "".join(self.name_parts).replace("\xa0", " ").strip()
+                self.name_depth = None
+            elif self.depth == 0:
+                self.block = None
+
+    def handle_data(self, data: str) -> None:
+        if self.hidden or not self.in_td:
+            return
+        if self.block is None:
+            if not data.strip():
+                return
+            self.block = self._open()
+        if self.name_depth is not None:
+            self.name_parts.append(data)
+        else:
+            self.block.parts.append(data)
+
+
+def _decode(part: MimePart) -> str:
+    payload = part.get_payload(decode=True)
+    data = payload if isinstance(payload, bytes) else b""
+    charset = (part.get_content_charset() or "").lower()
+    if charset in _GB:
+        charset = "gb18030"
+    candidates = [c for c in (charset, "utf-8", "gb18030") if c]
+    for candidate in dict.fromkeys(candidates):
+        try:
+            return data.decode(candidate)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise UnicodeDecodeError("mht", data, 0, len(data), "no supported charset decodes the HTML part")
+
+
+@register
+class QQMhtImporter:
+    name: ClassVar[str] = "qq-mht"
+    platform: ClassVar[Platform] = Platform.QQ
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = "QQ 消息管理器 web export (.mht): messages with their pictures"
+    suffixes: ClassVar[tuple[str, ...]] = (".mht", ".mhtml")
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {"attachments", "recalls", "system", "seconds", "multi_chat"}
+    )
+
+    def sniff(self, source: SourceFile) -> float:
+        head = source.head[:16384].decode("latin-1").lower()
+        if "multipart/related" not in head:
+            return 0.0
+        if "tencent msgmgr" in head or "tencent im message" in head:
+            return 0.95
+        return 0.5 if source.suffix in self.suffixes else 0.0
+
+    def parse(self, source: SourceFile, ctx: ImportContext) -> Iterator[ParsedItem]:
+        with source.open_binary() as stream:
+            mime = BytesParser(policy=policy.compat32).parse(stream)
+        if mime.get_content_type() != "multipart/related":
+            raise ImportFormatError(
+                source.name,
+                "MIME headers",
+                field="Content-Type",
+                expected="multipart/related (an MHT web archive)",
+                found=mime.get_content_type(),
+            )
+        html_part: MimePart | None = None
+        images: dict[str, MimePart] = {}
+        for part in mime.walk():
+            if part.is_multipart():
+                continue
+            if part.get_content_type() == "text/html" and html_part is None:
+                html_part = part
+                continue
+            for header in ("Content-Location", "Content-ID"):
+                value = part.get(header)
+                if value:
+                    images[str(value).strip().strip("<>")] = part
+        if html_part is None:
+            raise ImportFormatError(
+                source.name, "MIME parts", expected="a text/html part holding the message table", found="none"
+            )
+        try:
+            html = _decode(html_part)
+        except UnicodeDecodeError:
+            raise ImportFormatError(
+                source.name,
+                "text/html part",
+                field="charset",
+                expected=f"HTML in its declared charset {html_part.get_content_charset()!r}, UTF-8 or GB18030",
+                found="undecodable bytes",
+            ) from None
+        table = _Table()
+        table.feed(html)
+        table.close()
+        yield from _Messages(source, ctx, images).run(table.blocks)
+
+
+class _Messages:
+    def __init__(self, source: SourceFile, ctx: ImportContext, images: dict[str, MimePart]) -> None:
+        self.source = source
+        self.ctx = ctx
+        self.images = images
+        self.hashed: dict[str, Attachment] = {}
+        self.chat: str | None = None
+        self.group = ""
+        self.day: tuple[int, int, int] | None = None
+        self.ordinal = 0
+        self.chats: set[str] = set()
+
+    def run(self, blocks: list[Block]) -> Iterator[ParsedItem]:
+        header: Block | None = None
+        stamp: re.Match[str] | None = None
+        body: list[Block] = []
+        day: tuple[int, int, int] | None = None  # the 日期 row in force at the header, not at its end
+        for block in blocks:
+            text = block.text
+            if text.startswith(GROUP_LABEL):
+                self.group = text[len(GROUP_LABEL) :].strip()
+                continue
+            if text.startswith(OBJECT_LABEL):
+                if header is not None and stamp is not None:
+                    yield from self._emit(header, stamp, body, day)
+                    header, stamp, body = None, None, []
+                yield self._start(text[len(OBJECT_LABEL) :].strip())
+                continue
+            if text and set(text) == {"="}:
+                continue
+            date_row = _DATE_ROW.fullmatch(text)
+            if date_row is not None:
+                self.day = (int(date_row["y"]), int(date_row["mo"]), int(date_row["d"]))
+                continue
+            if block.name is not None:
+                found = _STAMP.fullmatch(text)
+                if found is None:
+                    raise ImportFormatError(
+                        self.source.name,
+                        f"html row {block.row}",
+                        field="time",
+                        expected=STAMP_EXAMPLE,
+                        found=text,
+                    )
+                if header is not None and stamp is not None:
+                    yield from self._emit(header, stamp, body, day)
+                if self.chat is None:
+                    yield self._start(Path(self.source.member or self.source.path.name).stem, fragment=True)
+                header, stamp, body, day = block, found, [], self.day
+            elif header is not None:
+                body.append(block)
+            elif text and not text.startswith("消息记录"):
+                self.ctx.warn(
+                    f"html row {block.row}", f"text before the first message was not read: {text[:80]!r}"
+                )
+        if header is not None and stamp is not None:
+            yield from self._emit(header, stamp, body, day)
+        self.ctx.meta["qq_chats"] = len(self.chats)
+
+    def _start(self, title: str, *, fragment: bool = False) -> Conversation:
+        if fragment:
+            self.ctx.warn("", f"no '{OBJECT_LABEL}' block names the chat; it is named {title!r}")
+        self.chat = title
+        self.chats.add(title)
+        kind = (
+            ConversationKind.GROUP if any(h in self.group for h in _GROUP_HINTS) else ConversationKind.DIRECT
+        )
+        return Conversation(Platform.QQ, title, title, kind)
+
+    def _emit(
+        self, header: Block, stamp: re.Match[str], body: list[Block], day_row: tuple[int, int, int] | None
+    ) -> Iterator[Message]:
+        locator = f"html row {header.row}"
+        if stamp["y"]:
+            year, month, day = int(stamp["y"]), int(stamp["mo"]), int(stamp["d"])
+        elif day_row is not None:
+            year, month, day = day_row
+        else:
+            raise ImportFormatError(
+                self.source.name, locator, field="time", expected=STAMP_EXAMPLE, found=stamp.group(0)
+            )
+        hour, minute, second = int(stamp["h"]), int(stamp["mi"]), int(stamp["s"])
+        ampm = stamp["ampm"]
+        valid_hour = 1 <= hour <= 12 if ampm else hour <= 23
+        if ampm == "PM" and hour != 12:
+            hour += 12
+        elif ampm == "AM" and hour == 12:
+            hour = 0
+        try:
+            datetime(year, month, day, hour, minute, second)
+            if not valid_hour:
+                raise ValueError
+        except ValueError:
+            shown = stamp.group(0) if stamp["y"] else f"{year}-{month:02d}-{day:02d} {stamp.group(0)}"
+            raise ImportFormatError(
+                self.source.name, locator, field="time", expected=STAMP_EXAMPLE, found=shown
+            ) from None
+        ts_ms, offset = self.ctx.clock.to_utc_ms(year, month, day, hour, minute, second)
+        sender_id, display = split_sender(header.name or "")
+        sender: str | None = sender_id or display or None
+        text = "\n".join(b.text for b in body)
+        attachments = tuple(self._image(src, locator) for b in body for src in b.images)
+        kind = MessageKind.TEXT
+        extra: dict[str, str] = {}
+        if sender_id in SYSTEM_IDS:
+            sender, kind = None, MessageKind.SYSTEM
+            extra["system_id"] = sender_id
+        recall = _RECALL.fullmatch(text.strip())
+        if recall is not None:
+            kind = MessageKind.RECALL
+            if recall["who"]:
+                extra["recalled_by"] = recall["who"]
+        elif kind is MessageKind.TEXT and attachments and not text.replace("[图片]", "").strip():
+            kind = MessageKind.IMAGE
+        self.ordinal += 1
+        assert self.chat is not None
+        yield Message(
+            conversation=self.chat,
+            sender=sender,
+            ts_ms=ts_ms,
+            kind=kind,
+            text=text,
+            utc_offset_min=offset,
+            precision=TimePrecision.SECOND,
+            sender_name=display or None,
+            attachments=attachments,
+            extra=extra or None,
+            locator=locator,
+            ordinal=self.ordinal,
+        )
+
+    def _image(self, src: str, locator: str) -> Attachment:
+        key = src.removeprefix("cid:").strip()
+        if key in self.hashed:
+            return self.hashed[key]
+        part = self.images.get(key) or self.images.get(key.rsplit("/", 1)[-1])
+        if part is None:
+            self.ctx.warn(locator, f"picture {src!r} is not in the file")
+            return Attachment(key or "[图片]", MessageKind.IMAGE, AttachmentStatus.MISSING, path=src or None)
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        attachment = Attachment(
+            key,
+            MessageKind.IMAGE,
+            AttachmentStatus.PRESENT,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            md5=hashlib.md5(data).hexdigest(),
+            mime_type=part.get_content_type(),
+        )
+        self.hashed[key] = attachment
+        return attachment

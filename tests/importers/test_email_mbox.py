@@ -1,0 +1,206 @@
+"""email-mbox and email-eml: threads, charsets, attachments, the unquoted ``From `` body line."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chatledger import importers
+from chatledger.errors import ImportFormatError
+from chatledger.importers.base import SourceFile
+from chatledger.importers.email_mbox import html_to_text, normalise_subject
+from chatledger.model import Message
+from chatledger.store import SQLiteStore
+from tests.conftest import SAMPLES, ImportFn, snapshot
+
+EMAIL = SAMPLES / "email"
+GOOD = sorted(p for p in EMAIL.glob("*.expected.json") if not p.name.startswith("bad_"))
+BAD = sorted(EMAIL.glob("bad_*.expected.json"))
+
+
+def all_messages(store: SQLiteStore) -> list[Message]:
+    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
+
+
+def as_expected(m: Message) -> dict[str, Any]:
+    return {
+        "conversation": m.conversation,
+        "locator": m.locator,
+        "sender": m.sender,
+        "sender_name": m.sender_name,
+        "time_utc": datetime.fromtimestamp(m.ts_ms / 1000, UTC).isoformat(),
+        "utc_offset_min": m.utc_offset_min,
+        "kind": m.kind.value,
+        "text": m.text,
+        "platform_msg_id": m.platform_msg_id,
+        "reply_to": m.reply_to,
+        "extra": m.extra,
+        "attachments": [
+            {
+                "name": a.name,
+                "kind": a.kind.value,
+                "status": a.status.value,
+                "size": a.size,
+                "sha256": a.sha256,
+                "md5": a.md5,
+                "mime_type": a.mime_type,
+            }
+            for a in m.attachments
+        ],
+    }
+
+
+@pytest.mark.parametrize("expected_file", GOOD, ids=lambda p: p.name)
+def test_sample_matches_expected(expected_file: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+    want = json.loads(expected_file.read_text(encoding="utf-8"))
+    sample = expected_file.with_name(expected_file.name.removesuffix(".expected.json"))
+    [source] = import_files(sample, tz=want["tz"]).sources  # detected, not forced
+    assert source.format == want["format"]
+    conversations = [
+        {
+            "platform": c.platform.value,
+            "platform_id": c.platform_id,
+            "title": c.title,
+            "kind": c.kind.value,
+            "messages": c.message_count,
+        }
+        for c in store.conversations()
+    ]
+    assert conversations == want["conversations"]
+    assert [as_expected(m) for m in all_messages(store)] == want["messages"]
+
+
+@pytest.mark.parametrize("expected_file", BAD, ids=lambda p: p.name)
+def test_bad_samples_leave_archive_unchanged(
+    expected_file: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    want = json.loads(expected_file.read_text(encoding="utf-8"))
+    import_files(EMAIL / "threads_4m_gb2312_attachments.mbox")
+    before = snapshot(store)
+    sample = expected_file.with_name(expected_file.name.removesuffix(".expected.json"))
+    with pytest.raises(ImportFormatError) as caught:
+        import_files(sample, format=want["format"])
+    assert str(caught.value) == want["error"].replace("{path}", str(sample))
+    assert (caught.value.locator, caught.value.field) == ("line 1", "Date")
+    assert snapshot(store) == before
+
+
+def test_mbox_date_missing_uses_separator_in_tz(store: SQLiteStore, import_files: ImportFn) -> None:
+    [source] = import_files(
+        EMAIL / "unquoted_from_in_body__cpython_mailbox_01.mbox", tz="Asia/Shanghai"
+    ).sources
+    [message] = all_messages(store)
+    # separator "Sun Aug  7 11:40:37 2022" read as Beijing time
+    assert (message.sent_at.isoformat(), message.utc_offset_min) == ("2022-08-07T11:40:37+08:00", 480)
+    assert any("no Date header" in w for w in source.warnings)
+
+
+def test_text_before_first_separator(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+    path = tmp_path / "x.mbox"
+    path.write_text("Hello\nFrom a@b Mon Mar  4 09:00:00 2024\nDate: Mon, 4 Mar 2024 09:00:00 +0000\n\nx\n")
+    with pytest.raises(ImportFormatError) as caught:
+        import_files(path, format="email-mbox")
+    assert str(caught.value) == (
+        f"{path}, line 1: expected an mbox separator line such as "
+        "'From sender@example.com Sat Jan  3 01:05:34 1996', found 'Hello'."
+    )
+    assert snapshot(store)["messages"] == []
+
+
+def test_undecodable_charset_is_an_error(tmp_path: Path, import_files: ImportFn) -> None:
+    path = tmp_path / "x.eml"
+    path.write_bytes(
+        b"From: a@b.c\nTo: d@e.f\nSubject: s\nDate: Mon, 4 Mar 2024 09:00:00 +0000\n"
+        b"Content-Type: text/plain; charset=koi8-x\n\n\xff\xfe\n"
+    )
+    with pytest.raises(ImportFormatError, match="field 'Content-Type charset'"):
+        import_files(path)
+
+
+def test_gmail_thread_id_and_reply_before_parent(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    def mail(n: int, day: int, extra: str) -> str:
+        return (
+            f"From x@y Mon Mar  {day} 09:00:00 2024\nFrom: u{n}@y\nTo: v@y\nSubject: Topic {n}\n"
+            f"Date: Mon, {day} Mar 2024 09:00:00 +0000\nMessage-ID: <{n}@y>\n{extra}\nbody {n}\n\n"
+        )
+
+    path = tmp_path / "takeout.mbox"
+    path.write_text(
+        mail(1, 4, "X-GM-THRID: 77\n")
+        + mail(2, 5, "X-GM-THRID: 77\n")
+        + mail(3, 6, "References: <10@y> <11@y>\n")
+        + mail(10, 7, "")
+    )
+    import_files(path)
+    threads = {m.platform_msg_id: m.conversation for m in all_messages(store)}
+    assert threads == {"<1@y>": "gmail:77", "<2@y>": "gmail:77", "<3@y>": "<10@y>", "<10@y>": "<10@y>"}
+
+
+@pytest.mark.parametrize(
+    ("subject", "key"),
+    [("Re: RE: Fwd: Plan", "plan"), ("回复：答复: 转发: 计划", "计划"), ("FW:  Big   News ", "big news")],
+)
+def test_normalise_subject(subject: str, key: str) -> None:
+    assert normalise_subject(subject) == key
+
+
+def test_html_to_text() -> None:
+    html = (
+        "<html><head><title>t</title></head><body><script>x()</script><p>A&amp;B</p><div>C<br>D</div></body>"
+    )
+    assert html_to_text(html) == "A&B\n\nC\nD"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "mbox", "eml"),
+    [
+        ("a.mbox", b"From a@b Mon Mar  4 09:00:00 2024\nFrom: a@b\n", 0.95, 0.0),
+        ("a.eml", b"From: a@b\nTo: c@d\nSubject: s\nDate: x\n\nbody", 0.0, 0.95),
+        ("a.txt", b"2019-03-02 9:05:11 a(10001)\nFrom time to time\n", 0.0, 0.0),
+        ("a.json", b'{"from": 1, "to": 2, "subject": 3}', 0.0, 0.0),
+    ],
+)
+def test_sniff(tmp_path: Path, name: str, content: bytes, mbox: float, eml: float) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    source = SourceFile(path)
+    assert (importers.get("email-mbox").sniff(source), importers.get("email-eml").sniff(source)) == (
+        mbox,
+        eml,
+    )
+
+
+@pytest.mark.parametrize(
+    ("date", "iso"),
+    [
+        ("Mon, 4 Mar 2024 09:00:00 -0000", "2024-03-04T09:00:00+00:00"),
+        ("Mon, 4 Mar 2024 09:00:00", "2024-03-04T09:00:00+08:00"),  # no zone: read in --tz
+        ("Mon, 4 Mar 2024 09:00:00 EST", "2024-03-04T09:00:00-05:00"),
+        ("Mon, 4 Mar 2024 09:00:00 +0800 (CST)", "2024-03-04T09:00:00+08:00"),
+    ],
+)
+def test_dates_without_numeric_offset(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn, date: str, iso: str
+) -> None:
+    path = tmp_path / "x.eml"
+    path.write_text(f"From: a@b.c\nTo: d@e.f\nSubject: s\nDate: {date}\n\nbody\n", encoding="utf-8")
+    import_files(path, tz="Asia/Shanghai")
+    [message] = all_messages(store)
+    assert message.sent_at.isoformat() == iso
+
+
+def test_unknown_zone_name_is_an_error(tmp_path: Path, import_files: ImportFn) -> None:
+    path = tmp_path / "x.eml"
+    path.write_text("From: a@b.c\nTo: d@e.f\nSubject: s\nDate: Mon, 4 Mar 2024 09:00:00 XYZ\n\nbody\n")
+    with pytest.raises(ImportFormatError) as caught:
+        import_files(path)
+    assert str(caught.value) == (
+        f"{path}, line 1: field 'Date': expected an RFC 5322 date such as 'Fri, 20 Apr 2001 19:35:02 -0400' "
+        "(a numeric offset or an RFC 5322 zone name), found 'Mon, 4 Mar 2024 09:00:00 XYZ'."
+    )
