@@ -85,6 +85,17 @@ def test_every_importer_has_good_and_bad_samples_and_docs() -> None:
         assert f"`{importer.name}`" in formats_doc, f"{importer.name} is missing from docs/formats.md"
 
 
+def test_every_importer_says_how_to_obtain_its_export_in_docs() -> None:
+    formats_doc = (DOCS / "formats.md").read_text(encoding="utf-8")
+    for importer in importers.available():
+        obtain = getattr(importer, "obtain", None)
+        assert isinstance(obtain, str) and obtain.strip(), f"{importer.name} has no `obtain` text"
+        section = f"### `{importer.name}`\n\n{obtain}\n"
+        assert section in formats_doc, (
+            f"{importer.name}'s obtain text is not under its heading in docs/formats.md"
+        )
+
+
 @pytest.mark.parametrize(
     "expectation",
     [p for p, e in _expectations() if "error" in e],

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 import hashlib
+import multiprocessing
 import os
+import pickle
 import shutil
+import signal
 import tempfile
-import threading
+import traceback
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from queue import Queue
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chatledger import __version__, importers
@@ -22,11 +27,24 @@ from chatledger.errors import ChatledgerError, EmptySourceError, InputError, Not
 from chatledger.importers._shared.encodings import CHUNK, Utf8Validator
 from chatledger.importers.base import ImportContext, Importer, SourceFile
 from chatledger.integrity.canonical import key_by_content, key_by_platform_id, normalise_text
-from chatledger.model import Conversation, Message, Participant, Platform, Source
+from chatledger.model import (
+    Conversation,
+    Message,
+    MessageKind,
+    Participant,
+    Platform,
+    Source,
+    TimePrecision,
+)
+from chatledger.search.tokens import index_tokens
 from chatledger.store import KeyCollision, NewMessage, SourceCoverage, Store
 
 BATCH = 5000
 _MAX_ORDINAL_PROBES = 1_000_000
+PROCESS_MIN_BYTES = 2 << 20
+"""Files at least this large are parsed in a worker process (where ``fork`` exists); below it the
+process start-up costs more than the second core saves."""
+_SHIP = 2000  # parsed items per batch the worker process sends
 
 
 class ImportProgress(Protocol):
@@ -307,23 +325,32 @@ class _Importer:
         meta: dict[str, object] = {}
         writer = _MessageWriter(self.store, source_id, self.chat_target)
         encodings = []
-        with self.store.transaction(), _closing(writer):  # a savepoint: a failing file leaves nothing behind
-            for part, importer in plan:
-                ctx = ImportContext(
-                    zone=self.zone,
-                    zone_name=self.zone_name,
-                    options=dict(self.options.options),
-                    me=self.options.me,
-                )
-                for item in importer.parse(part, ctx):
-                    writer.add(item, importer.platform)
+        parsing = _Parsing(
+            plan,
+            self.zone,
+            self.zone_name,
+            self.options,
+            self.chat_target.platform_id if self.chat_target else None,
+        )
+        in_worker = hashed.size >= PROCESS_MIN_BYTES and _FORK is not None
+        with (
+            self.store.transaction(),  # a savepoint: a failing file leaves nothing behind
+            _collecting_per_batch(),
+            _in_worker(parsing, self.progress) if in_worker else _in_process(parsing) as events,
+        ):
+            for event in events:
+                gc.collect(1)
+                if isinstance(event, _PartEnd):
+                    self.progress.advance_messages(writer.flush())
+                    result.warnings.extend(event.warnings)
+                    meta.update(event.meta)
+                    if event.encoding is not None:  # only text formats decode
+                        encodings.append(event.encoding)
+                    continue
+                for item in event:
+                    writer.add(item)
                     if writer.pending_count >= BATCH:
                         self.progress.advance_messages(writer.flush())
-                self.progress.advance_messages(writer.flush())
-                result.warnings.extend(ctx.warnings)
-                meta.update(ctx.meta)
-                if part.encoding_used is not None:  # only text formats decode
-                    encodings.append(part.encoding_used)
             writer.finish()
             if writer.messages == 0:
                 raise EmptySourceError(str(path), source.format)
@@ -345,14 +372,244 @@ class _Importer:
         return result
 
 
+_Prepared = tuple[Message, str, str, str, bytes, str]
+"""A parsed message made ready where it was parsed: the message, its platform (value), the chat id its key was
+computed with, its normalised text, its first identity key (ordinal 0) and its search-index tokens."""
+_Item = _Prepared | Conversation | Participant
+
+
+@dataclass
+class _PartEnd:
+    """One part of the plan is parsed: what its importer noticed, and the encoding it decoded."""
+
+    warnings: list[str]
+    meta: dict[str, Any]
+    encoding: str | None
+
+
+_Event = list[_Item] | _PartEnd
+
+
+@dataclass
+class _Parsing:
+    """Parsing one file: everything that needs no archive, so that a forked worker process can do it."""
+
+    plan: list[tuple[SourceFile, Importer]]
+    zone: ZoneInfo
+    zone_name: str
+    options: ImportOptions
+    chat_identity: str | None  # with --chat, messages are keyed in the target chat
+
+    def events(self) -> Iterator[_Event]:
+        """Batches of prepared items, each part followed by its ``_PartEnd``."""
+        for part, importer in self.plan:
+            ctx = ImportContext(
+                zone=self.zone,
+                zone_name=self.zone_name,
+                options=dict(self.options.options),
+                me=self.options.me,
+            )
+            batch: list[_Item] = []
+            for item in importer.parse(part, ctx):
+                if isinstance(item, Message):
+                    batch.append(_prepare(item, importer.platform, self.chat_identity))
+                elif isinstance(item, (Conversation, Participant)):
+                    batch.append(item)
+                else:
+                    raise ChatledgerError(f"importer yielded {type(item).__name__}; expected a model object")
+                if len(batch) >= _SHIP:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+            yield _PartEnd(ctx.warnings, ctx.meta, part.encoding_used)
+
+
+def _first_key(message: Message, platform: str, chat: str, text: str) -> bytes:
+    """The identity key with ordinal 0; ``text`` is the normalised text."""
+    if message.platform_msg_id:
+        return key_by_platform_id(platform, chat, message.platform_msg_id)
+    return key_by_content(platform, chat, message.sender, message.ts_ms, message.kind, text, 0)
+
+
+def _prepare(message: Message, platform: Platform, chat_identity: str | None) -> _Prepared:
+    value = (message.platform or platform).value  # a multi-platform file (canonical JSONL) names its own
+    chat = message.conversation if chat_identity is None else chat_identity
+    text = normalise_text(message.text)
+    return message, value, chat, text, _first_key(message, value, chat, text), index_tokens(message.text)
+
+
 @contextmanager
-def _closing(writer: _MessageWriter) -> Iterator[None]:
-    """On failure, stop the writer thread before the savepoint is rolled back."""
+def _collecting_per_batch() -> Iterator[None]:
+    """Importing allocates millions of short-lived, acyclic containers; the collector's own pace (a pass
+    every 700 allocations, whole-heap passes as the caches grow) cost a quarter of an import (measured).
+    Automatic collection pauses; the loops run ``gc.collect(1)`` once a batch, which still frees any
+    cycles a parser leaves behind."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def _in_process(parsing: _Parsing) -> Iterator[Iterator[_Event]]:
+    yield parsing.events()
+
+
+# -- the worker process ---------------------------------------------------------------------------
+# Parsing, normalising, keying and tokenising run in a forked child (fork: importers registered at run
+# time exist there too); the parent resolves rows and identity repeats and writes. Batches travel as
+# pickled tuples of primitives (pickled Messages cost about twice as much, measured); the pipe blocks the
+# child when the parent falls behind, so at most a few batches (a 1 MiB pipe) are in flight.
+
+_FORK = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+_KINDS: dict[str, Any] = {k.value: k for k in MessageKind}
+_PRECISIONS: dict[str, Any] = {p.value: p for p in TimePrecision}
+_PLATFORMS: dict[str | None, Any] = {p.value: p for p in Platform} | {None: None}
+
+
+def _freeze(m: Message) -> tuple[Any, ...]:
+    """A Message as primitives (every field, in declaration order; enums by value)."""
+    return (
+        m.conversation,
+        m.sender,
+        m.ts_ms,
+        str(m.kind),
+        m.text,
+        m.utc_offset_min,
+        str(m.precision),
+        m.sender_name,
+        m.platform_msg_id,
+        m.reply_to,
+        m.forwarded_from,
+        m.edited_ts_ms,
+        m.attachments,
+        m.extra,
+        m.locator,
+        m.ordinal,
+        m.key,
+        m.id,
+        None if m.platform is None else str(m.platform),
+        m.conversation_id,
+    )
+
+
+def _thaw(row: tuple[Any, ...]) -> Message:
+    (conversation, sender, ts_ms, kind, text, offset, precision, sender_name, msg_id, reply_to, forwarded,
+     edited, attachments, extra, locator, ordinal, key, ident, platform, conversation_id) = row  # fmt: skip
+    return Message(
+        conversation, sender, ts_ms, _KINDS.get(kind, kind), text, offset, _PRECISIONS.get(precision, precision),
+        sender_name, msg_id, reply_to, forwarded, edited, attachments, extra, locator, ordinal, key, ident,
+        _PLATFORMS.get(platform, platform), conversation_id,
+    )  # fmt: skip
+
+
+def _work(parsing: _Parsing, sender: Connection) -> None:
+    """The worker: ship ``(event, bytes read, error)`` until the event is None or an error ends it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it rolls back and ends us
+    read = 0
+
+    def count(n: int) -> None:
+        nonlocal read
+        read += n
+
+    for part, _ in parsing.plan:
+        part.on_bytes = count
+    try:
+        for event in parsing.events():
+            if isinstance(event, list):
+                shipped: Any = [(_freeze(i[0]), *i[1:]) if type(i) is tuple else i for i in event]
+            else:
+                shipped = event
+            sender.send_bytes(pickle.dumps((shipped, read, None), pickle.HIGHEST_PROTOCOL))
+            read = 0
+            gc.collect(1)
+        sender.send_bytes(pickle.dumps((None, read, None), pickle.HIGHEST_PROTOCOL))
+    except BaseException as exc:  # handed to the parent, which raises it
+        sender.send_bytes(pickle.dumps((None, read, _portable(exc)), pickle.HIGHEST_PROTOCOL))
+    finally:
+        sender.close()
+
+
+def _portable(exc: BaseException) -> tuple[tuple[Any, ...], str]:
+    """What of an exception survives the trip, with the worker's traceback: the exception itself, else
+    its class, args and attributes (an ``__init__`` taking other arguments than ``args`` does not
+    unpickle), else its text."""
+    detail = "".join(traceback.format_exception(exc))
+    for payload in ((exc,), (type(exc), exc.args, vars(exc))):
+        try:
+            copy = _rebuild(*pickle.loads(pickle.dumps(payload)))
+        except Exception:
+            continue
+        if type(copy) is type(exc) and str(copy) == str(exc):
+            return payload, detail
+    return (ChatledgerError, (f"{type(exc).__name__}: {exc}",), {}), detail
+
+
+def _rebuild(kind: Any, args: tuple[Any, ...] = (), state: dict[str, Any] | None = None) -> BaseException:
+    if isinstance(kind, BaseException):
+        return kind
+    exc: BaseException = kind.__new__(kind, *args)
+    exc.args = args
+    exc.__dict__.update(state or {})
+    return exc
+
+
+@contextmanager
+def _in_worker(parsing: _Parsing, progress: ImportProgress) -> Iterator[Iterator[_Event]]:
+    """Parse in a worker process; on any failure here it is ended before the caller rolls back."""
+    assert _FORK is not None
+    receiver, sender = _FORK.Pipe(duplex=False)
+    _widen(receiver)
+    worker = _FORK.Process(target=_work, args=(parsing, sender), name="chatledger-parser", daemon=True)
+    worker.start()
+    sender.close()
+    try:
+        yield _received(receiver, worker, progress)
     except BaseException:
-        writer.abandon()
+        worker.kill()
         raise
+    finally:
+        receiver.close()
+        worker.join()
+
+
+def _widen(pipe: Connection) -> None:
+    """A 1 MiB pipe buffer (Linux; else the default 64 KiB): the worker runs a few batches ahead while
+    the parent writes, instead of stopping at each write."""
+    import fcntl
+
+    with suppress(OSError):
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+
+
+def _received(receiver: Connection, worker: BaseProcess, progress: ImportProgress) -> Iterator[_Event]:
+    """The worker's events, as in process; its error raised here, its bytes read counted."""
+    while True:
+        try:
+            event, read, error = pickle.loads(receiver.recv_bytes())
+        except EOFError:
+            worker.join()
+            raise ChatledgerError(
+                f"the parsing process ended unexpectedly (exit code {worker.exitcode})"
+            ) from None
+        if read:
+            progress.advance_bytes(read)
+        if error is not None:
+            payload, detail = error
+            exc = _rebuild(*payload)
+            if not isinstance(exc, ChatledgerError):
+                exc.add_note(f"raised in the parsing process:\n{detail}")
+            raise exc
+        if event is None:
+            return
+        if isinstance(event, list):
+            yield [(_thaw(i[0]), *i[1:]) if type(i) is tuple else i for i in event]
+        else:
+            yield event
 
 
 def _user() -> str:
@@ -373,8 +630,8 @@ def _resolve_chat(store: Store, ref: str) -> Conversation:
     return found[0]
 
 
-_Pending = tuple[Message, int, int | None, str, str, bytes]
-"""A parsed message: conversation row, sender row, platform, normalised text, first identity key."""
+_Pending = tuple[Message, int, int | None, str, str, bytes, str]
+"""A parsed message: conversation row, sender row, platform, normalised text, first identity key, tokens."""
 
 
 class _MessageWriter:
@@ -388,50 +645,25 @@ class _MessageWriter:
         self.created: set[int] = set()  # chats this import created: none of their keys can exist yet
         self.identity: dict[int, str] = {}  # row id -> the platform id keys are computed with
         self.conversation_meta: dict[int, ConversationImport] = {}
-        self.participants: dict[tuple[str, str], int] = {}
-        self.aliases: dict[int, set[str]] = {}
+        # (platform, platform id) -> row id and the name ensure_participant archived with it (a sender's
+        # usual name: at 10 M messages, keeping a set of names for each of 560 k senders took 200 MB)
+        self.participants: dict[tuple[str, str], tuple[int, str]] = {}
+        self.aliases: dict[int, set[str]] = {}  # row id -> further names seen, archived by finish()
         self.pending: list[_Pending] = []
         self.messages = 0
         self.new = 0
-        # The archive is written by a background thread while the importer parses the next batch;
-        # the lock keeps one thread at a time on the connection (SQLite itself runs without the GIL).
-        self.lock = threading.Lock()
-        self.batches: Queue[list[_Pending] | None] = Queue(maxsize=2)
-        self.failure: BaseException | None = None
-        self.thread = threading.Thread(target=self._drain, name="chatledger-writer", daemon=True)
-        self.thread.start()
 
     @property
     def pending_count(self) -> int:
         return len(self.pending)
 
-    def add(self, item: object, platform: Platform) -> None:
-        if isinstance(item, Message):
-            self._add_message(item, platform)
+    def add(self, item: _Item) -> None:
+        if type(item) is tuple:
+            self._add_message(*item)
         elif isinstance(item, Conversation):
             self._conversation(item)
         elif isinstance(item, Participant):
             self._participant(item)
-        else:
-            raise ChatledgerError(f"importer yielded {type(item).__name__}; expected a model object")
-
-    def _drain(self) -> None:
-        while (items := self.batches.get()) is not None:
-            if self.failure is not None:
-                continue
-            try:
-                with self.lock:
-                    try:
-                        self._write(items, look_up_all=False)
-                    except KeyCollision:
-                        # A repeat of a message written in an earlier batch of a chat this import created.
-                        self._write(items, look_up_all=True)
-            except BaseException as exc:  # handed to the importing thread
-                self.failure = exc
-
-    def _check(self) -> None:
-        if self.failure is not None:
-            raise self.failure
 
     def _conversation(self, conversation: Conversation) -> int:
         original_id, original_platform = conversation.platform_id, conversation.platform.value
@@ -441,8 +673,7 @@ class _MessageWriter:
                     f"--chat names a {self.chat_target.platform} chat but the file is {conversation.platform}."
                 )
             conversation = self.chat_target
-        with self.lock:
-            conversation_id, created = self.store.ensure_conversation(conversation)
+        conversation_id, created = self.store.ensure_conversation(conversation)
         if created:
             self.created.add(conversation_id)
         self.conversations[original_platform, original_id] = conversation_id
@@ -454,40 +685,40 @@ class _MessageWriter:
         return conversation_id
 
     def _participant(self, participant: Participant) -> int:
-        with self.lock:
-            participant_id = self.store.ensure_participant(participant)
-        self.participants[participant.platform.value, participant.platform_id] = participant_id
+        participant_id = self.store.ensure_participant(participant)
+        self.participants[participant.platform.value, participant.platform_id] = (
+            participant_id,
+            participant.display_name,
+        )
         return participant_id
 
-    def _add_message(self, message: Message, platform: Platform) -> None:
-        platform = message.platform or platform  # a multi-platform file (canonical JSONL) names its own
-        conversation_id = self.conversations.get((platform.value, message.conversation))
+    def _add_message(
+        self, message: Message, platform: str, chat: str, text: str, key: bytes, tokens: str
+    ) -> None:
+        conversation_id = self.conversations.get((platform, message.conversation))
         if conversation_id is None:
             conversation_id = self._conversation(
-                Conversation(platform, message.conversation, message.conversation)
+                Conversation(Platform(platform), message.conversation, message.conversation)
             )
         sender_id = None
         if message.sender is not None:
-            sender_id = self.participants.get((platform.value, message.sender))
-            if sender_id is None:
-                sender_id = self._participant(
-                    Participant(platform, message.sender, message.sender_name or message.sender)
+            known = self.participants.get((platform, message.sender))
+            if known is None:
+                self._participant(
+                    Participant(Platform(platform), message.sender, message.sender_name or message.sender)
                 )
-            if message.sender_name:
+                known = self.participants[platform, message.sender]
+            sender_id, archived_name = known
+            name = message.sender_name
+            if name and name != archived_name:
                 names = self.aliases.get(sender_id)
                 if names is None:
-                    self.aliases[sender_id] = {message.sender_name}
+                    self.aliases[sender_id] = {name}
                 else:
-                    names.add(message.sender_name)
-        # Identity is computed here, on the parsing thread; the writer thread only resolves repeats.
-        text = normalise_text(message.text)
-        if message.platform_msg_id:
-            key = key_by_platform_id(platform, self.identity[conversation_id], message.platform_msg_id)
-        else:
-            key = key_by_content(
-                platform, self.identity[conversation_id], message.sender, message.ts_ms, message.kind, text, 0
-            )
-        self.pending.append((message, conversation_id, sender_id, platform.value, text, key))
+                    names.add(name)
+        if chat != self.identity[conversation_id]:  # the parser could not know the chat's identity
+            key = _first_key(message, platform, self.identity[conversation_id], text)
+        self.pending.append((message, conversation_id, sender_id, platform, text, key, tokens))
         meta = self.conversation_meta[conversation_id]
         ts_ms = message.ts_ms
         if meta.messages == 0:
@@ -500,29 +731,16 @@ class _MessageWriter:
         meta.new += 1  # the writer takes back those it finds archived already
 
     def flush(self) -> int:
-        """Hand the pending messages to the writer thread; returns how many were handed over."""
-        self._check()
+        """Write the pending messages; returns how many were written."""
         if not self.pending:
             return 0
         items = self.pending
         self.pending = []
-        self.batches.put(items)
-        return len(items)
-
-    def close(self) -> None:
-        """Wait for the writer thread to write everything; re-raise what it failed with."""
-        if self.thread.is_alive():
-            self.batches.put(None)
-            self.thread.join()
-        self._check()
-
-    def abandon(self) -> None:
-        """Stop the writer thread, discarding what is queued (the caller rolls back)."""
-        if self.failure is None:
-            self.failure = ChatledgerError("import abandoned")
-        if self.thread.is_alive():
-            self.batches.put(None)
-            self.thread.join()
+        try:
+            return self._write(items, look_up_all=False)
+        except KeyCollision:
+            # A repeat of a message written in an earlier batch of a chat this import created.
+            return self._write(items, look_up_all=True)
 
     def _write(self, items: list[_Pending], *, look_up_all: bool) -> int:
         created = self.created
@@ -531,8 +749,8 @@ class _MessageWriter:
         if not known and len({item[5] for item in items}) == len(items):
             # The common case: every message is new and distinct; no per-message work is left.
             batch = [
-                NewMessage(m, key, 0, conversation_id, sender_id)
-                for m, conversation_id, sender_id, _, _, key in items
+                NewMessage(m, key, 0, conversation_id, sender_id, None, tokens)
+                for m, conversation_id, sender_id, _, _, key, tokens in items
             ]
         else:
             batch = self._resolve(items, known, look_up_all=look_up_all)
@@ -551,7 +769,7 @@ class _MessageWriter:
         """Identity for a batch holding repeats or already archived messages."""
         batch = []
         taken: set[bytes] = set()
-        for message, conversation_id, sender_id, platform, text, key in items:
+        for message, conversation_id, sender_id, platform, text, key, tokens in items:
             ordinal = 0
             if key in taken or (key in known and known[key][1]):
                 message, key, ordinal = self._next_identity(
@@ -561,7 +779,13 @@ class _MessageWriter:
             existing = known.get(key)
             batch.append(
                 NewMessage(
-                    message, key, ordinal, conversation_id, sender_id, existing[0] if existing else None
+                    message,
+                    key,
+                    ordinal,
+                    conversation_id,
+                    sender_id,
+                    existing[0] if existing else None,
+                    tokens,
                 )
             )
         return batch
@@ -596,7 +820,6 @@ class _MessageWriter:
 
     def finish(self) -> None:
         self.flush()
-        self.close()
         for participant_id, names in self.aliases.items():
             self.store.add_aliases(participant_id, sorted(names))
         for meta in self.conversation_meta.values():

@@ -126,6 +126,16 @@ class Participant:
     aliases: tuple[str, ...] = ()
     is_self: bool | None = None
     id: int | None = None
+    person_id: int | None = None  # the person this handle is linked to, once linked
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone behind handles on several platforms (a WeChat id, a DingTalk user, an e-mail address)."""
+
+    id: int
+    name: str
+    handles: tuple[Participant, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

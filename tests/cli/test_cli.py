@@ -85,6 +85,7 @@ def test_formats_lists_the_registry(tmp_path: Path) -> None:
     formats = json.loads(run(tmp_path / "a.db", "formats", "--json").stdout)
     names = {f["name"] for f in formats}
     assert {"telegram-json", "wechat-pywxdump-csv", "whatsapp-txt", "generic-jsonl"} <= names
+    assert all(f["obtain"] for f in formats), "every format says how to obtain its export"
 
 
 def test_show_absent_from_lists_what_a_later_export_lacks(tmp_path: Path) -> None:

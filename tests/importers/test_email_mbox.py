@@ -204,3 +204,19 @@ def test_unknown_zone_name_is_an_error(tmp_path: Path, import_files: ImportFn) -
         f"{path}, line 1: field 'Date': expected an RFC 5322 date such as 'Fri, 20 Apr 2001 19:35:02 -0400' "
         "(a numeric offset or an RFC 5322 zone name), found 'Mon, 4 Mar 2024 09:00:00 XYZ'."
     )
+
+
+def test_raw_8bit_headers_in_utf8_and_gbk_are_decoded(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    for name, encoding in (("utf8.eml", "utf-8"), ("gbk.eml", "gb18030")):
+        raw = (
+            "From: 张三 <zs@example.com>\nTo: shop@example.com\nSubject: 关于发票\n"
+            f"Date: Thu, 01 Feb 2024 10:00:00 +0800\nMessage-ID: <{name}@example.com>\n"
+            "Content-Type: text/plain; charset=utf-8\n\nhello\n"
+        )
+        (tmp_path / name).write_bytes(raw.encode(encoding))
+    import_files(tmp_path / "utf8.eml", tmp_path / "gbk.eml", tz="UTC")
+    messages = list(store.iter_all_messages())
+    assert {m.sender_name for m in messages} == {"张三"}
+    assert all(m.extra and m.extra.get("subject") == "关于发票" for m in messages)

@@ -67,7 +67,7 @@ def render_formats_md() -> str:
         "",
         "Generated from the importer registry by `python -m chatledger.cli._docs`; do not edit by hand.",
         "`chatledger formats` prints the same table. Formats are detected from the head of each file; "
-        "`--format NAME` forces one.",
+        "`--format NAME` forces one. How to get each kind of file is below the table.",
         "",
         "| format | platform | files | keeps | description |",
         "| --- | --- | --- | --- | --- |",
@@ -77,7 +77,12 @@ def render_formats_md() -> str:
             f"| `{imp.name}` | {imp.platform.value} | {' '.join(imp.suffixes)} | "
             f"{', '.join(sorted(imp.capabilities))} | {imp.description} |"
         )
-    return "\n".join(lines) + "\n"
+    lines += ["", "## How to obtain each export", ""]
+    for imp in importers.available():
+        # plug-ins written before ``obtain`` existed may lack it
+        obtain = getattr(imp, "obtain", "") or "(not documented by this importer)"
+        lines += [f"### `{imp.name}`", "", obtain, ""]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def main() -> None:

@@ -218,6 +218,7 @@ def formats_command(as_json: JsonOption = False) -> None:
             "suffixes": list(imp.suffixes),
             "capabilities": sorted(imp.capabilities),
             "description": imp.description,
+            "obtain": getattr(imp, "obtain", ""),  # plug-ins may predate ``obtain``
         }
         for imp in importers.available()
     ]
@@ -234,6 +235,7 @@ def formats_command(as_json: JsonOption = False) -> None:
             escape(str(row["description"])),
         )
     out.print(table)
+    err.print("How to obtain each export: chatledger formats --json, or docs/formats.md")
 
 
 def export_command(

@@ -159,12 +159,15 @@ class Importer(Protocol):
 
     ``sniff`` reads only ``source.head`` (or zip member names) and returns 0 (not mine) to 1 (certain).
     ``parse`` streams the file and yields model objects; malformed input raises ImportFormatError.
+    ``obtain`` tells a user, in a sentence or two, how to get such a file (app, menu, file to pick);
+    docs/formats.md and ``chatledger formats --json`` show it.
     """
 
     name: ClassVar[str]
     platform: ClassVar[Platform]
     version: ClassVar[str]
     description: ClassVar[str]
+    obtain: ClassVar[str]
     suffixes: ClassVar[tuple[str, ...]]
     capabilities: ClassVar[frozenset[str]]
 

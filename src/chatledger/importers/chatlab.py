@@ -208,6 +208,10 @@ class ChatLabJsonImporter:
     platform: ClassVar[Platform] = Platform.GENERIC
     version: ClassVar[str] = "1"
     description: ClassVar[str] = "ChatLab Standard Format v0.0.2, JSON (.json): one chat"
+    obtain: ClassVar[str] = (
+        "Export the chat from ChatLab, or from a tool that writes the ChatLab Standard Format "
+        "0.0.2 (the qq-chat-exporter family), as JSON and pick the `.json` file."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "recalls", "system", "seconds"}
@@ -303,6 +307,10 @@ class ChatLabJsonlImporter:
     version: ClassVar[str] = "1"
     description: ClassVar[str] = (
         "ChatLab Standard Format v0.0.2, JSON Lines (.jsonl): header, members, messages"
+    )
+    obtain: ClassVar[str] = (
+        "Export the chat from ChatLab, or from a tool that writes the ChatLab Standard Format "
+        "0.0.2 (the qq-chat-exporter family), as JSON Lines and pick the `.jsonl` file."
     )
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl",)
     capabilities: ClassVar[frozenset[str]] = frozenset(

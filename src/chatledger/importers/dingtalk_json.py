@@ -138,6 +138,12 @@ class DingTalkRobotJsonImporter:
     description: ClassVar[str] = (
         "DingTalk robot message callbacks logged as JSON or JSONL (no native export exists)"
     )
+    obtain: ClassVar[str] = (
+        "DingTalk has no native chat export: log the message callbacks your enterprise robot "
+        "receives (HTTP or Stream mode) as JSON, one object per line, and import that file. For "
+        "anything else taken out of DingTalk, write a mapping file and use `generic-csv` / "
+        "`generic-jsonl` (docs/generic-mapping.md)."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json", ".jsonl")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "attachments", "seconds", "multi_chat"}

@@ -99,6 +99,11 @@ class DiscordDceJsonImporter:
     platform: ClassVar[Platform] = Platform.DISCORD
     version: ClassVar[str] = "1"
     description: ClassVar[str] = "DiscordChatExporter JSON (one channel per file, partitioned parts too)"
+    obtain: ClassVar[str] = (
+        "Run DiscordChatExporter (GUI, or CLI with `-f Json`) with your Discord token and export "
+        "the channel as JSON; import the `.json` file, and every `name [part N].json` when the "
+        "export was partitioned."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "edits", "reactions", "attachments", "system", "seconds", "zone"}

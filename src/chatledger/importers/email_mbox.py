@@ -123,12 +123,38 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def _text(value: str) -> str:
+    """A header value with raw 8-bit bytes (unencoded UTF-8 or GBK, common in Chinese mail) decoded.
+
+    The ``email`` parser keeps such bytes as surrogate escapes, which no text store accepts.
+    """
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    data = value.encode("utf-8", "surrogateescape")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
+def _unstructured(msg: EmailMessage, name: str) -> str:
+    """A text header (Subject): raw 8-bit values decoded as UTF-8 or GB18030, encoded words decoded."""
+    raw = next((str(v) for k, v in msg.raw_items() if k.lower() == name.lower()), None)
+    if raw is None:
+        return ""
+    if any("\udc80" <= ch <= "\udcff" for ch in raw):
+        return " ".join(_text(raw).split())
+    return str(msg.get(name) or "")
+
+
 def _address(addr: Address) -> str:
-    return addr.addr_spec.lower() if addr.addr_spec else addr.display_name
+    return _text(addr.addr_spec).lower() if addr.addr_spec else _text(addr.display_name)
 
 
 def _shown(addr: Address) -> str:
-    return f"{addr.display_name} <{addr.addr_spec}>" if addr.display_name else addr.addr_spec
+    return _text(f"{addr.display_name} <{addr.addr_spec}>" if addr.display_name else addr.addr_spec)
 
 
 class _Mail:
@@ -147,13 +173,13 @@ class _Mail:
         extra: dict[str, Any] = {}
         ts_ms, offset = self._date(msg, locator, fallback, extra)
         message_id = _first_id(msg.get("Message-ID"))
-        subject = str(msg.get("Subject") or "")
+        subject = _unstructured(msg, "Subject")
         sender, sender_name = self._from(msg, locator)
         for name in ("To", "Cc"):
             header = msg.get(name)
             if header is not None:
                 addresses = getattr(header, "addresses", ())
-                extra[name.lower()] = [_shown(a) for a in addresses] or [str(header)]
+                extra[name.lower()] = [_shown(a) for a in addresses] or [_text(str(header))]
         if subject:
             extra["subject"] = subject
         in_reply_to = _first_id(msg.get("In-Reply-To"))
@@ -253,10 +279,10 @@ class _Mail:
             return None, None
         addresses = getattr(header, "addresses", ())
         if not addresses:
-            raw = str(header).strip()
+            raw = _text(str(header)).strip()
             return raw or None, None
         first = addresses[0]
-        return _address(first) or None, first.display_name or None
+        return _address(first) or None, _text(first.display_name) or None
 
     def _thread(
         self, msg: EmailMessage, message_id: str | None, in_reply_to: str | None, subject: str
@@ -417,6 +443,11 @@ class EmailMboxImporter:
     description: ClassVar[str] = (
         "mbox mailbox (Thunderbird, Gmail Takeout, mutt): threads as chats, attachments hashed"
     )
+    obtain: ClassVar[str] = (
+        "Export a mailbox in mbox format: Google Takeout (Mail) gives `.mbox` files, Thunderbird "
+        "keeps one mbox file per folder in its profile (or use the ImportExportTools NG add-on), "
+        "mutt and Apple Mail write mbox directly; pick the mbox file."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".mbox", ".mbx")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "attachments", "seconds", "zone", "multi_chat"}
@@ -482,6 +513,10 @@ class EmailEmlImporter:
     platform: ClassVar[Platform] = Platform.EMAIL
     version: ClassVar[str] = "1"
     description: ClassVar[str] = "one e-mail message (.eml, RFC 5322 / MIME)"
+    obtain: ClassVar[str] = (
+        "Save one message from your mail client as a file (Thunderbird: *File → Save As → File*; "
+        "Outlook or Apple Mail: drag the message to a folder) and pick the `.eml` file."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".eml",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "attachments", "seconds", "zone"}

@@ -123,6 +123,12 @@ class FeishuJsonImporter:
     description: ClassVar[str] = (
         "Feishu/Lark im/v1/messages API responses (pages, or message objects) as JSON/JSONL"
     )
+    obtain: ClassVar[str] = (
+        "Feishu/Lark has no end-user chat export: with an app token call the message API `GET "
+        "/open-apis/im/v1/messages?container_id_type=chat&container_id=oc_…` (open.feishu.cn or "
+        "open.larksuite.com) and save each response page, or the message objects one per line, as"
+        " JSON/JSONL."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json", ".jsonl")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "edits", "recalls", "attachments", "system", "seconds", "multi_chat"}

@@ -491,6 +491,11 @@ class GenericJsonlImporter(_Generic):
     description: ClassVar[str] = (
         "JSON Lines: chatledger's canonical export, or any layout with a mapping file"
     )
+    obtain: ClassVar[str] = (
+        "`chatledger export -o FILE.jsonl` writes this canonical layout; any other JSON Lines "
+        "file of message records can be read with a mapping file: `chatledger import FILE "
+        "--option mapping=MAP.toml` (docs/generic-mapping.md)."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
 
     def sniff(self, source: SourceFile) -> float:
@@ -514,6 +519,11 @@ class GenericJsonImporter(_Generic):
     description: ClassVar[str] = (
         "JSON array of records: the canonical layout, or any layout with a mapping file"
     )
+    obtain: ClassVar[str] = (
+        "`chatledger export` output converted to a JSON array, or any JSON array of message "
+        "records from another tool read with a mapping file: `chatledger import FILE --option "
+        "mapping=MAP.toml` (docs/generic-mapping.md)."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
 
     def sniff(self, source: SourceFile) -> float:
@@ -533,6 +543,11 @@ class GenericJsonImporter(_Generic):
 class GenericCsvImporter(_Generic):
     name: ClassVar[str] = "generic-csv"
     description: ClassVar[str] = "CSV with a header row, read through a mapping file (never auto-detected)"
+    obtain: ClassVar[str] = (
+        "Any CSV with a header row (a spreadsheet, another tool's export): write a mapping file "
+        "naming the columns (docs/generic-mapping.md) and run `chatledger import FILE --format "
+        "generic-csv --option mapping=MAP.toml`."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".csv", ".tsv", ".txt")
 
     def sniff(self, source: SourceFile) -> float:

@@ -116,6 +116,10 @@ class LineTxtImporter:
     description: ClassVar[str] = (
         "LINE chat history text (mobile TAB-separated and PC space-separated; EN, JA, zh-CN, zh-TW)"
     )
+    obtain: ClassVar[str] = (
+        "In LINE open the chat → ≡ → *Settings* → *Export chat history* (mobile) or *Save chat* "
+        "(PC) and pick the `[LINE] <chat name>.txt` file."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".txt",)
     capabilities: ClassVar[frozenset[str]] = frozenset({"attachments", "recalls", "system"})
 

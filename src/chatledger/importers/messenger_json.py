@@ -129,6 +129,11 @@ class MessengerJsonImporter(_MetaJson):
     description: ClassVar[str] = (
         'Facebook Messenger "Download your information" JSON (message_N.json), mojibake repaired'
     )
+    obtain: ClassVar[str] = (
+        "Facebook → Accounts Center → *Your information and permissions* → *Download your "
+        "information*, choose format **JSON** (not HTML); import "
+        "`messages/inbox/<name>_<id>/message_1.json` (and `message_2.json`, …) from the archive."
+    )
 
     def sniff(self, source: SourceFile) -> float:
         if not self._looks_meta(source):
@@ -142,6 +147,11 @@ class InstagramJsonImporter(_MetaJson):
     platform: ClassVar[Platform] = Platform.INSTAGRAM
     description: ClassVar[str] = (
         'Instagram "Download your information" JSON messages (message_N.json), mojibake repaired'
+    )
+    obtain: ClassVar[str] = (
+        "Instagram → Accounts Center → *Your information and permissions* → *Download your "
+        "information*, choose format **JSON** (not HTML); import "
+        "`messages/inbox/<name>_<id>/message_1.json` (and `message_2.json`, …) from the archive."
     )
 
     def sniff(self, source: SourceFile) -> float:

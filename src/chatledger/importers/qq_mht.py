@@ -160,6 +160,10 @@ class QQMhtImporter:
     platform: ClassVar[Platform] = Platform.QQ
     version: ClassVar[str] = "1"
     description: ClassVar[str] = "QQ 消息管理器 web export (.mht): messages with their pictures"
+    obtain: ClassVar[str] = (
+        "In PC QQ's 消息管理器 select a friend, group or category → ▽ → *导出消息记录* and save as "
+        "`网页格式(*.mht)`; pick the `.mht` file (the `.bak` backup format cannot be read)."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".mht", ".mhtml")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"attachments", "recalls", "system", "seconds", "multi_chat"}

@@ -71,6 +71,10 @@ class QQTxtImporter:
     platform: ClassVar[Platform] = Platform.QQ
     version: ClassVar[str] = "1"
     description: ClassVar[str] = "QQ 消息管理器 text export (.txt): one or many chats, any encoding"
+    obtain: ClassVar[str] = (
+        "In PC QQ's 消息管理器 select a friend, group or category → ▽ → *导出消息记录* and save as "
+        "`文本文件(*.txt)` (*导出全部消息记录* writes every chat to `全部消息记录.txt`); pick the `.txt` file."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".txt",)
     capabilities: ClassVar[frozenset[str]] = frozenset({"recalls", "system", "seconds", "multi_chat"})
 

@@ -101,6 +101,11 @@ class SlackExportImporter:
     description: ClassVar[str] = (
         "Slack workspace export .zip (channels, private channels and DMs when included)"
     )
+    obtain: ClassVar[str] = (
+        "A workspace owner or admin exports from *Workspace settings → Import/Export data → "
+        "Export* (public channels only on Free/Pro; private channels and DMs need "
+        "Business+/Enterprise) and downloads the `.zip`; import the zip as is."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".zip",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {

@@ -124,6 +124,11 @@ class TelegramJsonImporter:
     platform: ClassVar[Platform] = Platform.TELEGRAM
     version: ClassVar[str] = "1"
     description: ClassVar[str] = "Telegram Desktop JSON export (result.json): one chat or the whole account"
+    obtain: ClassVar[str] = (
+        "Telegram Desktop only (mobile apps cannot export): *Settings → Advanced → Export "
+        "Telegram data* (whole account) or, in a chat, ⋮ → *Export chat history*; choose "
+        "*Machine-readable JSON* and pick `result.json`."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "edits", "attachments", "system", "seconds", "zone", "multi_chat"}

@@ -267,6 +267,12 @@ class PyWxDumpCsvImporter:
     description: ClassVar[str] = (
         "WeChat chat exported by PyWxDump as CSV (2024 msg/src and 2023 content-JSON layouts)"
     )
+    obtain: ClassVar[str] = (
+        "WeChat has no export of its own: PyWxDump (now only in forks) decrypts the PC client's "
+        "database and exports a chat as CSV (`<wxid>_<start>_<end>.csv`, paged); import every "
+        "page. chatledger only reads the exported file and never decrypts WeChat databases "
+        "itself."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".csv",)
     capabilities: ClassVar[frozenset[str]] = _CAPABILITIES
 
@@ -329,6 +335,11 @@ class PyWxDumpJsonImporter:
     platform: ClassVar[Platform] = Platform.WECHAT
     version: ClassVar[str] = "1"
     description: ClassVar[str] = "WeChat chat exported by PyWxDump as JSON (list of message objects)"
+    obtain: ClassVar[str] = (
+        "WeChat has no export of its own: PyWxDump (now only in forks) decrypts the PC client's "
+        "database and exports a chat as JSON; pick that `.json` file. chatledger only reads the "
+        "exported file and never decrypts WeChat databases itself."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
     capabilities: ClassVar[frozenset[str]] = _CAPABILITIES
 

@@ -169,6 +169,12 @@ class WeChatMsgCsvImporter:
     platform: ClassVar[Platform] = Platform.WECHAT
     version: ClassVar[str] = "1"
     description: ClassVar[str] = "WeChat chat exported by WeChatMsg/留痕 v1 as CSV (localId,TalkerId,Type,…)"
+    obtain: ClassVar[str] = (
+        "WeChat has no export of its own: run WeChatMsg / 留痕 v1 (LC044/WeChatMsg, now only in "
+        "forks and old releases) on the PC logged in to WeChat, export the chat as CSV and pick "
+        "`<remark>_utf8.csv` under `聊天记录/`. chatledger only reads the exported file and never "
+        "decrypts WeChat databases itself."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".csv",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"replies", "recalls", "attachments", "transfers", "system", "seconds", "zone"}
@@ -372,6 +378,11 @@ class MemoTraceCsvImporter:
     version: ClassVar[str] = "1"
     description: ClassVar[str] = (
         "WeChat chat exported by WeChatMsg v2 / MemoTrace as CSV (消息ID,类型,发送人,…)"
+    )
+    obtain: ClassVar[str] = (
+        "WeChat has no export of its own: run WeChatMsg v2 / MemoTrace on the PC logged in to "
+        "WeChat, export the chat as CSV and pick `<remark>.csv`. chatledger only reads the "
+        "exported file and never decrypts WeChat databases itself."
     )
     suffixes: ClassVar[tuple[str, ...]] = (".csv",)
     capabilities: ClassVar[frozenset[str]] = frozenset(

@@ -100,6 +100,12 @@ class WeComArchiveImporter:
     platform: ClassVar[Platform] = Platform.WECOM
     version: ClassVar[str] = "1"
     description: ClassVar[str] = "WeCom 会话内容存档: decrypted archive messages as a JSON array or JSONL"
+    obtain: ClassVar[str] = (
+        "Needs the paid 企业微信 会话内容存档 capability: pull messages with the finance SDK "
+        "(`GetChatData`), decrypt each with your enterprise private key (`DecryptData`) and save "
+        "the plaintext message objects as a JSON array or one per line; chatledger neither calls "
+        "the SDK nor decrypts."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json", ".jsonl")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "recalls", "attachments", "system", "seconds", "multi_chat"}

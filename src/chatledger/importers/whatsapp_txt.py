@@ -700,6 +700,11 @@ class WhatsAppTxtImporter:
     description: ClassVar[str] = (
         'WhatsApp "Export chat" text (Android and iOS, any locale), as .txt or the .zip with media'
     )
+    obtain: ClassVar[str] = (
+        "In WhatsApp open the chat → ⋮ (Android) or the chat name (iOS) → *More* → *Export chat*,"
+        " *Without media* or *Include media*; import the `.txt` or the `.zip` as is (WhatsApp "
+        "caps exports at about 40 000 messages, cutting the old end)."
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".txt", ".zip")
     capabilities: ClassVar[frozenset[str]] = frozenset({"attachments", "recalls", "system", "edits"})
 

@@ -117,10 +117,14 @@ def _resolve_filters(store: Store, query: str, filters: tuple[Filter, ...], zone
     for f in filters:
         values: set[int | str]
         if f.name == "from":
-            people = store.find_participants(f.value)
-            if not people:
-                raise QueryError(query, f.position, f"from:{f.value} matches no sender in the archive")
-            values = {p.id or 0 for p in people}
+            # A person (chatledger people) stands for all their handles; else a handle's id, name or alias.
+            persons = [p for p in store.people() if p.name.casefold() == f.value.casefold()]
+            handles = [h for person in persons for h in person.handles] or store.find_participants(f.value)
+            if not handles:
+                raise QueryError(
+                    query, f.position, f"from:{f.value} matches no sender or person in the archive"
+                )
+            values = {h.id or 0 for h in handles}
         elif f.name == "chat":
             chats = store.find_conversations(f.value)
             if not chats:

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
-from chatledger.model import Conversation, Message, Participant, Source
+from chatledger.model import Conversation, Message, Participant, Person, Source
 
 
 class KeyCollision(Exception):
@@ -15,7 +15,8 @@ class KeyCollision(Exception):
 
 
 class NewMessage(NamedTuple):
-    """A parsed message ready for the archive: its identity key and resolved row ids."""
+    """A parsed message ready for the archive: its identity key, resolved row ids, and its search-index
+    tokens (``chatledger.search.tokens.index_tokens`` of its text; None: the store computes them)."""
 
     message: Message
     key: bytes
@@ -23,6 +24,7 @@ class NewMessage(NamedTuple):
     conversation_id: int
     sender_id: int | None
     existing_id: int | None = None
+    tokens: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,3 +180,14 @@ class Store(Protocol):
     ) -> tuple[list[Message], list[Message]]: ...
 
     def find_participants(self, ref: str) -> list[Participant]: ...
+
+    # people
+    def people(self) -> list[Person]: ...
+
+    def create_person(self, name: str) -> int: ...
+
+    def link_handle(self, person_id: int, participant_id: int, *, how: str) -> None: ...
+
+    def unlink_handle(self, participant_id: int) -> None: ...
+
+    def rename_person(self, person_id: int, name: str) -> None: ...
