@@ -740,11 +740,21 @@ class SQLiteStore:
             )
         return " AND ".join(clauses), params
 
-    def _search_sql(self, select: str, match: str | None, where: MessageFilter) -> tuple[str, list[Any]]:
+    def _search_sql(
+        self, select: str, match: str | None, where: MessageFilter, *, ranked: bool = False
+    ) -> tuple[str, list[Any]]:
         condition, params = self._where(where)
         if match is None:
             sql = f"SELECT {select} FROM messages m" + (f" WHERE {condition}" if condition else "")
             return sql, params
+        if not ranked and where.sender_ids is not None:
+            # Senders are selective and indexed: start from their messages and look each up in the index's
+            # result. (Chats are often as big as the archive: there the index stays the outer loop.)
+            sql = (
+                f"SELECT {select} FROM messages m WHERE {condition} AND m.id IN "
+                "(SELECT rowid FROM message_search WHERE message_search MATCH ?)"
+            )
+            return sql, [*params, match]
         sql = (
             # CROSS JOIN keeps the index as the outer loop: SQLite would otherwise walk a filter's index
             # and re-run the full-text query once per row.
@@ -762,18 +772,20 @@ class SQLiteStore:
         return int(self._one(sql, params)[0])
 
     @staticmethod
-    def _order(match: str | None, order: str) -> str:
-        if match is None:
-            return " ORDER BY m.id" + (" DESC" if order != "oldest" else "")
+    def _order(sql: str, order: str) -> str:
+        """ORDER BY for a query from ``_search_sql``: the index's rowid when it drives, else the message id."""
+        direction = "" if order == "oldest" else " DESC"
+        if "CROSS JOIN" not in sql:
+            return " ORDER BY m.id" + direction
         if order == "relevance":
             return " ORDER BY f.rank, f.rowid DESC"
-        return " ORDER BY f.rowid" + (" DESC" if order != "oldest" else "")
+        return " ORDER BY f.rowid" + direction
 
     def search_ids(
         self, match: str | None, where: MessageFilter, *, order: str, limit: int, offset: int
     ) -> list[int]:
-        sql, params = self._search_sql("m.id", match, where)
-        rows = self._all(sql + self._order(match, order) + " LIMIT ? OFFSET ?", [*params, limit, offset])
+        sql, params = self._search_sql("m.id", match, where, ranked=order == "relevance")
+        rows = self._all(sql + self._order(sql, order) + " LIMIT ? OFFSET ?", [*params, limit, offset])
         return [int(r[0]) for r in rows]
 
     def search_scan(self, match: str | None, where: MessageFilter, *, order: str) -> Iterator[SearchRow]:
@@ -782,8 +794,9 @@ class SQLiteStore:
             "WHERE c.id = m.conversation_id)",
             match,
             where,
+            ranked=order == "relevance",
         )
-        for row in self._db.execute(sql + self._order(match, order), params):
+        for row in self._db.execute(sql + self._order(sql, order), params):
             yield SearchRow(int(row[0]), str(row[1]), int(row[2]), row[3], str(row[4]))
 
     def search_facets(
