@@ -19,22 +19,20 @@ A callback::
 media are named by ``downloadCode`` only (the robot must fetch them) and are recorded as not exported.
 Text is kept verbatim, including the leading space DingTalk leaves where the robot was @-mentioned.
 
-``iter_json_records`` (array, single object or JSON Lines, streamed, with ``$[i]`` / ``line N``
-locators) is shared with the other API-log importers (WeCom, Feishu).
+Records are read by ``_shared.jsonrecords.iter_json_records`` (array, single object or JSON Lines,
+streamed, with ``$[i]`` / ``line N`` locators), shared with the other API-log importers (WeCom, Feishu).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any, ClassVar
-
-import ijson
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
-from chatledger.importers._shared.jsonstream import JsonStream
+from chatledger.importers._shared.jsonrecords import iter_json_records
+from chatledger.importers._shared.timestamps import shown_offset
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
     Attachment,
@@ -47,69 +45,6 @@ from chatledger.model import (
     Platform,
     TimePrecision,
 )
-
-
-def iter_json_records(source: SourceFile, prefix: str = "item") -> Iterator[tuple[str, Any]]:
-    """(locator, value) for each record of a JSON array (streamed), one JSON object, or JSON Lines."""
-    first = source.head_text(4096).lstrip()[:1]
-    if first == "[":
-        yield from _array(source, prefix, "$")
-        return
-    with source.open_text() as text:
-        lines = enumerate(text, start=1)
-        for number, line in lines:
-            stripped = line.strip()
-            if not stripped:
-                continue
-            try:
-                value = json.loads(stripped)
-            except json.JSONDecodeError as exc:
-                if number == 1 or stripped == "{":  # a pretty-printed single object
-                    break
-                raise ImportFormatError(
-                    source.name, f"line {number}", expected=f"one JSON object ({exc.msg})", found=stripped
-                ) from None
-            yield f"line {number}", value
-        else:
-            return
-    with source.open_text() as text:
-        whole = text.read()
-    try:
-        value = json.loads(whole)
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            source.name,
-            f"line {exc.lineno} (column {exc.colno})",
-            expected=f"valid JSON ({exc.msg})",
-            found=whole[max(exc.pos - 20, 0) : exc.pos + 20].strip(),
-        ) from None
-    yield "$", value
-
-
-def _array(source: SourceFile, prefix: str, root: str) -> Iterator[tuple[str, Any]]:
-    stream = JsonStream(source.open_binary())
-    index = 0
-    try:
-        for value in ijson.items(stream, prefix, use_float=True):
-            yield f"{root}[{index}]", value
-            index += 1
-    except ijson.JSONError as exc:
-        position = stream.locate(exc)
-        raise ImportFormatError(
-            source.name,
-            f"{position.describe()}, in {root}[{index}]",
-            expected="valid JSON",
-            found=position.excerpt,
-            hint=f"The JSON parser reports: {position.reason}.",
-        ) from None
-    finally:
-        stream.close()
-
-
-def shown_offset(ts_ms: int, ctx: ImportContext) -> int:
-    """The ``--tz`` offset (minutes) at a UTC instant."""
-    offset = datetime.fromtimestamp(ts_ms / 1000, UTC).astimezone(ctx.zone).utcoffset()
-    return int(offset.total_seconds() // 60) if offset else 0
 
 
 def _epoch_ms(value: object) -> int | None:

@@ -28,9 +28,9 @@ from typing import Any, ClassVar
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
-from chatledger.importers._shared.timestamps import epoch_ms_from_number
+from chatledger.importers._shared.jsonrecords import iter_json_records
+from chatledger.importers._shared.timestamps import epoch_ms_from_number, shown_offset
 from chatledger.importers.base import ImportContext, SourceFile
-from chatledger.importers.dingtalk_json import iter_json_records, shown_offset
 from chatledger.model import (
     Attachment,
     AttachmentStatus,

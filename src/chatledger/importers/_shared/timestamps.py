@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Protocol
+
+
+class HasZone(Protocol):
+    """Anything carrying the import's zone (an ImportContext)."""
+
+    zone: tzinfo
 
 
 class LocalClock:
@@ -42,3 +49,9 @@ def epoch_ms_from_number(value: float | int | str) -> int:
     if abs(number) >= 1e11:  # beyond year 5138 in seconds: must be milliseconds
         return int(number)
     return int(round(number * 1000))
+
+
+def shown_offset(ts_ms: int, ctx: HasZone) -> int:
+    """The ``--tz`` offset (minutes) at a UTC instant."""
+    offset = datetime.fromtimestamp(ts_ms / 1000, UTC).astimezone(ctx.zone).utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0
