@@ -13,17 +13,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The bundled real sample exports (malformed bad_* samples and expectations left out).
-DEMO_SAMPLES = $(shell find tests/importers/samples -type f ! -path '*/generic/*' ! -name 'bad_*' ! -name '*.expected.json' ! -name '*.md' | sort)
+# The bundled sample exports (malformed bad_* samples, expectations and mapping-only files left out);
+# names may hold spaces, so they travel NUL-separated.
+FIND_SAMPLES = find tests/importers/samples -mindepth 2 -maxdepth 2 -type f ! -path '*/generic/*' ! -name 'bad_*' \
+	! -name '*.expected.json' ! -name '*.md' -print0 | sort -z
 CL = $(BIN)/chatledger --db $(DEMO)/archive.db
 
 ## demo: import the bundled sample exports plus a generated Chinese customer-service export, then explore
 demo: $(STAMP)
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(BIN)/python -m benchmarks.corpus --format wechat-pywxdump-csv --messages 3000 --seed 1 --out $(DEMO)/客服记录.csv
-	$(CL) import $(DEMO_SAMPLES) $(DEMO)/客服记录.csv --tz Asia/Shanghai
+	$(FIND_SAMPLES) | xargs -0 $(CL) import $(DEMO)/客服记录.csv --tz Asia/Shanghai
 	@echo "--- importing the same files again adds nothing:"
-	$(CL) import $(DEMO_SAMPLES) --tz Asia/Shanghai --quiet
+	$(FIND_SAMPLES) | xargs -0 $(CL) import --tz Asia/Shanghai --quiet
 	$(CL) sources
 	$(CL) chats
 	$(CL) stats
