@@ -104,6 +104,11 @@ def shared_sample(relative: str) -> Path:
     return path
 
 
+def all_messages(store: SQLiteStore) -> list[Message]:
+    """Every archived message, chat by chat, each chat in timeline order."""
+    return [m for c in store.conversations() for m in store.messages(c.id or 0)]
+
+
 def snapshot(store: SQLiteStore) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table: equal snapshots mean the archive is unchanged."""
     db = store._db

@@ -13,7 +13,7 @@ from chatledger.errors import ImportFormatError
 from chatledger.ingest import ImportResult
 from chatledger.model import Message, to_datetime
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
 
 WECHAT = SAMPLES / "wechat"
 
@@ -30,10 +30,6 @@ def place(name: str, tmp_path: Path, relative: str | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(WECHAT / name, target)
     return target
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(c.id or 0)]
 
 
 def utc(message: Message) -> str:

@@ -17,15 +17,11 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers.base import SourceFile
 from chatledger.model import Message
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
 
 CHATLAB = SAMPLES / "chatlab"
 GOOD = sorted(p for p in CHATLAB.glob("*.expected.json") if not p.name.startswith("bad_"))
 BAD = sorted(CHATLAB.glob("bad_*.expected.json"))
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def as_expected(m: Message) -> dict[str, Any]:

@@ -14,14 +14,10 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers.base import SourceFile
 from chatledger.model import Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
 
 DING = SAMPLES / "dingtalk"
 GOOD = DING / "robot_callbacks_3p_5m.jsonl"
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def as_expected(m: Message) -> dict[str, Any]:

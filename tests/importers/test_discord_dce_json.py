@@ -15,15 +15,11 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers.base import SourceFile
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, shared_sample, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, shared_sample, snapshot
 
 SAMPLE_DIR = SAMPLES / "discord"
 PART1 = SAMPLE_DIR / "general [part 1].json"
 PART2 = SAMPLE_DIR / "general [part 2].json"
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def iso(ms: int | None) -> str | None:

@@ -15,15 +15,11 @@ from chatledger.importers.base import SourceFile
 from chatledger.importers.email_mbox import html_to_text, normalise_subject
 from chatledger.model import Message
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
 
 EMAIL = SAMPLES / "email"
 GOOD = sorted(p for p in EMAIL.glob("*.expected.json") if not p.name.startswith("bad_"))
 BAD = sorted(EMAIL.glob("bad_*.expected.json"))
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def as_expected(m: Message) -> dict[str, Any]:

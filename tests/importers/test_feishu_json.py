@@ -15,15 +15,11 @@ from chatledger.importers.base import SourceFile
 from chatledger.importers.feishu_json import flatten_post, resolve_mentions
 from chatledger.model import Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
 
 FEISHU = SAMPLES / "feishu"
 GOOD = FEISHU / "messages_page_3p_7m.json"
 BAD = FEISHU / "bad_feishu_create_time.json"
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def utc(ts_ms: int | None) -> str | None:

@@ -15,17 +15,13 @@ from chatledger.errors import ImportFormatError, InputError, UnknownFormatError
 from chatledger.importers.base import SourceFile
 from chatledger.model import ConversationKind, Message, MessageKind, Platform, TimePrecision
 from chatledger.store import SQLiteStore
-from tests.conftest import ImportFn, snapshot
+from tests.conftest import ImportFn, all_messages, snapshot
 
 DOC = Path(__file__).parents[2] / "docs" / "generic-mapping.md"
 
 
 def utc(message: Message) -> str:
     return datetime.fromtimestamp(message.ts_ms / 1000, UTC).isoformat(timespec="milliseconds")
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def write(path: Path, text: str) -> Path:

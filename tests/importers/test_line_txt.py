@@ -15,15 +15,11 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers.base import SourceFile
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
 
 SAMPLE_DIR = SAMPLES / "line"
 MOBILE = SAMPLE_DIR / "ja_mobile_tab__line2json_talk-mobile.txt"
 PC = SAMPLE_DIR / "ja_pc_space__line2json_talk-pc.txt"
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def project(message: Message, keys: list[str]) -> dict[str, Any]:

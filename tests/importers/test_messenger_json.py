@@ -15,14 +15,10 @@ from chatledger.importers.base import SourceFile
 from chatledger.importers.messenger_json import repair
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, shared_sample, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, shared_sample, snapshot
 
 SAMPLE_DIR = SAMPLES / "messenger"
 CLUB = SAMPLE_DIR / "messages" / "inbox" / "club_123"
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def project(message: Message, keys: list[str]) -> dict[str, Any]:

@@ -14,15 +14,11 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers.base import SourceFile
 from chatledger.model import AttachmentStatus, Message
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
 
 QQ = SAMPLES / "qq"
 GOOD = QQ / "friend_2p_5m_gbk_image.mht"
 BAD = QQ / "bad_qq_mht_time.mht"
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def as_expected(m: Message) -> dict[str, Any]:

@@ -15,14 +15,10 @@ from chatledger.importers.base import SourceFile
 from chatledger.importers.qq_txt import split_sender
 from chatledger.model import Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
 
 QQ = SAMPLES / "qq"
 RULE = "=" * 64
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def as_expected(m: Message) -> dict[str, Any]:

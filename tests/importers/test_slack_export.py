@@ -15,14 +15,10 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers.base import SourceFile
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
 
 SAMPLE_DIR = SAMPLES / "slack"
 ARCHIVE = SAMPLE_DIR / "workspace_export__slack-export-viewer_testarchive.zip"
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def project(message: Message, keys: list[str]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from chatledger.importers._shared.jsonstream import JsonStream
 from chatledger.importers.base import SourceFile
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, shared_sample, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, shared_sample, snapshot
 
 SAMPLE_DIR = SAMPLES / "telegram"
 NOT_INCLUDED = "(File not included. Change data exporting settings to download.)"
@@ -28,10 +28,6 @@ NOT_INCLUDED = "(File not included. Change data exporting settings to download.)
 
 def utc(message: Message) -> str:
     return datetime.fromtimestamp(message.ts_ms / 1000, UTC).isoformat()
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def write(path: Path, export: dict[str, Any] | str | bytes) -> Path:

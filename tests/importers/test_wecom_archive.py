@@ -15,15 +15,11 @@ from chatledger.importers.base import SourceFile
 from chatledger.importers.wecom_archive import TYPES, fen_to_yuan
 from chatledger.model import Message
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
 
 WECOM = SAMPLES / "wecom"
 GOOD = WECOM / "archive_3p_9m.jsonl"
 BAD = WECOM / "bad_wecom_msgtime.json"
-
-
-def all_messages(store: SQLiteStore) -> list[Message]:
-    return [m for c in store.conversations() for m in store.messages(int(c.id or 0))]
 
 
 def as_expected(m: Message, subset: dict[str, Any]) -> dict[str, Any]:
