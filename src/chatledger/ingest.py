@@ -645,9 +645,11 @@ class _MessageWriter:
         self.created: set[int] = set()  # chats this import created: none of their keys can exist yet
         self.identity: dict[int, str] = {}  # row id -> the platform id keys are computed with
         self.conversation_meta: dict[int, ConversationImport] = {}
-        # (platform, platform id) -> row id and the name ensure_participant archived with it (a sender's
-        # usual name: at 10 M messages, keeping a set of names for each of 560 k senders took 200 MB)
-        self.participants: dict[tuple[str, str], tuple[int, str]] = {}
+        # platform -> platform id -> row id, and the name ensure_participant archived with a handle when it
+        # differs from the id. Lean on purpose: a 10 M-message group chat has 560 k senders (tuple keys and
+        # a set of names per sender took 200 MB more).
+        self.participants: dict[str, dict[str, int]] = {}
+        self.archived_names: dict[int, str] = {}
         self.aliases: dict[int, set[str]] = {}  # row id -> further names seen, archived by finish()
         self.pending: list[_Pending] = []
         self.messages = 0
@@ -686,10 +688,9 @@ class _MessageWriter:
 
     def _participant(self, participant: Participant) -> int:
         participant_id = self.store.ensure_participant(participant)
-        self.participants[participant.platform.value, participant.platform_id] = (
-            participant_id,
-            participant.display_name,
-        )
+        self.participants.setdefault(participant.platform.value, {})[participant.platform_id] = participant_id
+        if participant.display_name != participant.platform_id:
+            self.archived_names[participant_id] = participant.display_name
         return participant_id
 
     def _add_message(
@@ -702,15 +703,14 @@ class _MessageWriter:
             )
         sender_id = None
         if message.sender is not None:
-            known = self.participants.get((platform, message.sender))
-            if known is None:
-                self._participant(
+            handles = self.participants.get(platform)
+            sender_id = handles.get(message.sender) if handles is not None else None
+            if sender_id is None:
+                sender_id = self._participant(
                     Participant(Platform(platform), message.sender, message.sender_name or message.sender)
                 )
-                known = self.participants[platform, message.sender]
-            sender_id, archived_name = known
             name = message.sender_name
-            if name and name != archived_name:
+            if name and name != self.archived_names.get(sender_id, message.sender):
                 names = self.aliases.get(sender_id)
                 if names is None:
                     self.aliases[sender_id] = {name}
