@@ -109,6 +109,20 @@ def all_messages(store: SQLiteStore) -> list[Message]:
     return [m for c in store.conversations() for m in store.messages(c.id or 0)]
 
 
+def conversation_records(store: SQLiteStore) -> list[dict[str, Any]]:
+    """Every chat as an ``.expected.json`` lists it: platform, platform id, title, kind, message count."""
+    return [
+        {
+            "platform": c.platform.value,
+            "platform_id": c.platform_id,
+            "title": c.title,
+            "kind": c.kind.value,
+            "messages": c.message_count,
+        }
+        for c in store.conversations()
+    ]
+
+
 def snapshot(store: SQLiteStore) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table: equal snapshots mean the archive is unchanged."""
     db = store._db

@@ -17,7 +17,7 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers.base import SourceFile
 from chatledger.model import Message
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, snapshot
 
 CHATLAB = SAMPLES / "chatlab"
 GOOD = sorted(p for p in CHATLAB.glob("*.expected.json") if not p.name.startswith("bad_"))
@@ -46,16 +46,7 @@ def test_sample_matches_expected(expected_file: Path, store: SQLiteStore, import
     sample = expected_file.with_name(expected_file.name.removesuffix(".expected.json"))
     [source] = import_files(sample, tz=want["tz"]).sources
     assert source.format == want["format"]
-    conversations = [
-        {
-            "platform": c.platform.value,
-            "platform_id": c.platform_id,
-            "title": c.title,
-            "kind": c.kind.value,
-            "messages": c.message_count,
-        }
-        for c in store.conversations()
-    ]
+    conversations = conversation_records(store)
     assert conversations == want["conversations"]
     participants = sorted(
         ({"platform_id": p.platform_id, "display_name": p.display_name, "aliases": sorted(p.aliases)}

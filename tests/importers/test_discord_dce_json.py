@@ -15,7 +15,7 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers.base import SourceFile
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, all_messages, shared_sample, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, shared_sample, snapshot
 
 SAMPLE_DIR = SAMPLES / "discord"
 PART1 = SAMPLE_DIR / "general [part 1].json"
@@ -55,16 +55,7 @@ def test_sample_matches_expected(expected_file: Path, store: SQLiteStore, import
     more = [sample.with_name(name) for name in expected.get("also_import", [])]
     result = import_files(sample, *more, tz=expected["tz"])
     assert {s.format for s in result.sources} == {expected["format"]}
-    assert [
-        {
-            "platform": c.platform.value,
-            "platform_id": c.platform_id,
-            "title": c.title,
-            "kind": c.kind.value,
-            "messages": c.message_count,
-        }
-        for c in store.conversations()
-    ] == expected["conversations"]
+    assert conversation_records(store) == expected["conversations"]
     assert sorted(p.platform_id for p in store.participants()) == expected["participants"]
     keys = list(expected["messages"][0])
     assert [project(m, keys) for m in all_messages(store)] == expected["messages"]

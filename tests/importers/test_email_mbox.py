@@ -15,7 +15,7 @@ from chatledger.importers.base import SourceFile
 from chatledger.importers.email_mbox import html_to_text, normalise_subject
 from chatledger.model import Message
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, snapshot
 
 EMAIL = SAMPLES / "email"
 GOOD = sorted(p for p in EMAIL.glob("*.expected.json") if not p.name.startswith("bad_"))
@@ -56,16 +56,7 @@ def test_sample_matches_expected(expected_file: Path, store: SQLiteStore, import
     sample = expected_file.with_name(expected_file.name.removesuffix(".expected.json"))
     [source] = import_files(sample, tz=want["tz"]).sources  # detected, not forced
     assert source.format == want["format"]
-    conversations = [
-        {
-            "platform": c.platform.value,
-            "platform_id": c.platform_id,
-            "title": c.title,
-            "kind": c.kind.value,
-            "messages": c.message_count,
-        }
-        for c in store.conversations()
-    ]
+    conversations = conversation_records(store)
     assert conversations == want["conversations"]
     assert [as_expected(m) for m in all_messages(store)] == want["messages"]
 

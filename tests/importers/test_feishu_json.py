@@ -15,7 +15,7 @@ from chatledger.importers.base import SourceFile
 from chatledger.importers.feishu_json import flatten_post, resolve_mentions
 from chatledger.model import Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, snapshot
 
 FEISHU = SAMPLES / "feishu"
 GOOD = FEISHU / "messages_page_3p_7m.json"
@@ -50,16 +50,7 @@ def test_sample_matches_expected(store: SQLiteStore, import_files: ImportFn) -> 
     want = json.loads((FEISHU / (GOOD.name + ".expected.json")).read_text(encoding="utf-8"))
     [source] = import_files(GOOD, tz=want["tz"]).sources
     assert source.format == want["format"]
-    conversations = [
-        {
-            "platform": c.platform.value,
-            "platform_id": c.platform_id,
-            "title": c.title,
-            "kind": c.kind.value,
-            "messages": c.message_count,
-        }
-        for c in store.conversations()
-    ]
+    conversations = conversation_records(store)
     assert conversations == want["conversations"]
     got = [
         as_expected(m, w["extra_subset"]) for m, w in zip(all_messages(store), want["messages"], strict=True)

@@ -15,7 +15,7 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers.base import SourceFile
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, snapshot
 
 SAMPLE_DIR = SAMPLES / "line"
 MOBILE = SAMPLE_DIR / "ja_mobile_tab__line2json_talk-mobile.txt"
@@ -56,16 +56,7 @@ def test_sample_matches_expected(expected_file: Path, store: SQLiteStore, import
     sample = expected_file.with_name(expected_file.name.removesuffix(".expected.json"))
     result = import_files(sample, tz=expected["tz"])
     assert result.sources[0].format == expected["format"]
-    assert [
-        {
-            "platform": c.platform.value,
-            "platform_id": c.platform_id,
-            "title": c.title,
-            "kind": c.kind.value,
-            "messages": c.message_count,
-        }
-        for c in store.conversations()
-    ] == expected["conversations"]
+    assert conversation_records(store) == expected["conversations"]
     assert sorted(p.platform_id for p in store.participants()) == expected["participants"]
     keys = list(expected["messages"][0])
     assert [project(m, keys) for m in all_messages(store)] == expected["messages"]

@@ -14,7 +14,7 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers.base import SourceFile
 from chatledger.model import AttachmentStatus, Message
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, snapshot
 
 QQ = SAMPLES / "qq"
 GOOD = QQ / "friend_2p_5m_gbk_image.mht"
@@ -53,16 +53,7 @@ def test_sample_matches_expected(store: SQLiteStore, import_files: ImportFn) -> 
     want = json.loads((QQ / (GOOD.name + ".expected.json")).read_text(encoding="utf-8"))
     [source] = import_files(GOOD, tz=want["tz"]).sources
     assert source.format == want["format"]
-    conversations = [
-        {
-            "platform": c.platform.value,
-            "platform_id": c.platform_id,
-            "title": c.title,
-            "kind": c.kind.value,
-            "messages": c.message_count,
-        }
-        for c in store.conversations()
-    ]
+    conversations = conversation_records(store)
     assert conversations == want["conversations"]
     assert sorted(p.platform_id for p in store.participants()) == want["participants"]
     assert [as_expected(m) for m in all_messages(store)] == want["messages"]

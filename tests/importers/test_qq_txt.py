@@ -15,7 +15,7 @@ from chatledger.importers.base import SourceFile
 from chatledger.importers.qq_txt import split_sender
 from chatledger.model import Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, snapshot
 
 QQ = SAMPLES / "qq"
 RULE = "=" * 64
@@ -50,16 +50,7 @@ def test_sample_matches_expected(expected_file: Path, store: SQLiteStore, import
     sample = expected_file.with_name(expected_file.name.removesuffix(".expected.json"))
     [source] = import_files(sample, tz=want["tz"]).sources
     assert (source.format, source.encoding) == (want["format"], want["encoding"])
-    conversations = [
-        {
-            "platform": c.platform.value,
-            "platform_id": c.platform_id,
-            "title": c.title,
-            "kind": c.kind.value,
-            "messages": c.message_count,
-        }
-        for c in store.conversations()
-    ]
+    conversations = conversation_records(store)
     assert conversations == want["conversations"]
     assert sorted(p.platform_id for p in store.participants()) == want["participants"]
     assert [as_expected(m) for m in all_messages(store)] == want["messages"]

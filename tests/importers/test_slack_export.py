@@ -15,7 +15,7 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers.base import SourceFile
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, all_messages, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, snapshot
 
 SAMPLE_DIR = SAMPLES / "slack"
 ARCHIVE = SAMPLE_DIR / "workspace_export__slack-export-viewer_testarchive.zip"
@@ -43,16 +43,7 @@ def test_sample_matches_expected(store: SQLiteStore, import_files: ImportFn) -> 
     expected = json.loads((SAMPLE_DIR / f"{ARCHIVE.name}.expected.json").read_text(encoding="utf-8"))
     result = import_files(ARCHIVE, tz=expected["tz"])
     assert result.sources[0].format == expected["format"]
-    assert [
-        {
-            "platform": c.platform.value,
-            "platform_id": c.platform_id,
-            "title": c.title,
-            "kind": c.kind.value,
-            "messages": c.message_count,
-        }
-        for c in store.conversations()
-    ] == expected["conversations"]
+    assert conversation_records(store) == expected["conversations"]
     by_locator = {m.locator: m for m in all_messages(store)}
     assert len(by_locator) == 158  # every message has its own place
     for locator, want in expected["messages_by_locator"].items():

@@ -20,7 +20,7 @@ from chatledger.importers._shared.jsonstream import JsonStream
 from chatledger.importers.base import SourceFile
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
-from tests.conftest import SAMPLES, ImportFn, all_messages, shared_sample, snapshot
+from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, shared_sample, snapshot
 
 SAMPLE_DIR = SAMPLES / "telegram"
 NOT_INCLUDED = "(File not included. Change data exporting settings to download.)"
@@ -66,17 +66,7 @@ def test_sample_matches_expected(expected_file: Path, store: SQLiteStore, import
     sample = expected_file.with_name(expected_file.name.removesuffix(".expected.json"))
     result = import_files(sample, tz=expected["tz"])
     assert result.sources[0].format == expected["format"]
-    conversations = store.conversations()
-    assert [
-        {
-            "platform": c.platform.value,
-            "platform_id": c.platform_id,
-            "title": c.title,
-            "kind": c.kind.value,
-            "messages": c.message_count,
-        }
-        for c in conversations
-    ] == expected["conversations"]
+    assert conversation_records(store) == expected["conversations"]
     assert sorted(p.platform_id for p in store.participants()) == expected["participants"]
     got = [
         {
