@@ -1,0 +1,1 @@
+"""Service quality: sessions, reply times, scripts, typos, tone, resolution, scores and reports."""
