@@ -1,4 +1,4 @@
-"""The one canonical serialisation: message identity keys come only from here.
+"""The one canonical serialisation: message identity keys and Merkle-log leaves come only from here.
 
 Canonical JSON = sorted keys, UTF-8, no insignificant whitespace. A message's key is the first 16
 bytes of SHA-256 over a canonical array:
@@ -16,8 +16,12 @@ import hashlib
 import json
 import re
 import unicodedata
+from datetime import UTC, datetime
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, NamedTuple
+
+from chatledger.integrity.hasher import hash_leaf
+from chatledger.model import Message, Source
 
 KEY_VERSION = "msg/1"
 # Direction marks and other invisible formatting WhatsApp and others sprinkle into text.
@@ -62,3 +66,144 @@ def key_by_content(
         f"{sender_json},{int(ts_ms)},{encode_basestring(kind)},{encode_basestring(text)},{int(ordinal)}]"
     )
     return hashlib.sha256(payload.encode("utf-8")).digest()[:16]
+
+
+# -- ledger leaves ---------------------------------------------------------------------------------
+# Every leaf of the Merkle log is ``canonical_json`` of one of the two objects below, and comes from
+# these functions only: the import builds them from parsed messages, ``verify`` from archived rows, and
+# a proof carries the object itself so that a third party can re-hash it.
+
+MESSAGE_LEAF_TYPE = "chatledger/message/1"
+SOURCE_LEAF_TYPE = "chatledger/source/1"
+
+AttachmentEvidence = tuple[str, str, str, str | None, int | None, str | None, str | None, str | None]
+"""``(name, kind, status, path, size, sha256, md5, mime_type)`` of one attachment."""
+
+
+class MessageEvidence(NamedTuple):
+    """Every archived field of a message that matters as evidence, as plain values."""
+
+    platform: str
+    chat: str  # the conversation's platform id
+    sender: str | None  # the sender's platform id
+    sender_name: str | None
+    ts_ms: int
+    utc_offset_min: int
+    precision: str
+    kind: str
+    text: str
+    platform_msg_id: str | None
+    reply_to: str | None
+    forwarded_from: str | None
+    edited_ts_ms: int | None
+    key: str  # identity key, hex
+    ordinal: int
+    source_sha256: str  # the source it was first read from
+    locator: str  # where in that source
+    extra: dict[str, Any] | None
+    attachments: tuple[AttachmentEvidence, ...]
+
+
+class SourceEvidence(NamedTuple):
+    """The chain-of-custody record of one imported file: what it was, where from, who brought it, when."""
+
+    sha256: str
+    md5: str
+    size: int
+    original_name: str
+    original_path: str
+    modified_at: str | None  # ISO 8601, UTC
+    format: str
+    importer_version: str
+    chatledger_version: str
+    imported_at: str  # ISO 8601, UTC
+    imported_by: str
+    timezone: str  # the zone naive times were read in
+    encoding: str | None
+    message_count: int
+    new_message_count: int
+
+
+_ATTACHMENT_FIELDS = ("name", "kind", "status", "path", "size", "sha256", "md5", "mime_type")
+
+
+def message_leaf_object(evidence: MessageEvidence) -> dict[str, Any]:
+    """The JSON object a message's leaf hashes (and a proof carries)."""
+    data: dict[str, Any] = evidence._asdict()
+    data["extra"] = evidence.extra or None
+    data["attachments"] = [dict(zip(_ATTACHMENT_FIELDS, a, strict=True)) for a in evidence.attachments]
+    data["type"] = MESSAGE_LEAF_TYPE
+    return data
+
+
+def source_leaf_object(evidence: SourceEvidence) -> dict[str, Any]:
+    """The JSON object a source's leaf hashes: its chain-of-custody record."""
+    return {**evidence._asdict(), "type": SOURCE_LEAF_TYPE}
+
+
+def leaf_data(obj: dict[str, Any]) -> bytes:
+    """The exact bytes a leaf hashes: ``canonical_json`` of a leaf object (or of one read back from a proof)."""
+    return canonical_json(obj)
+
+
+def message_leaf_hash(evidence: MessageEvidence) -> bytes:
+    return hash_leaf(canonical_json(message_leaf_object(evidence)))
+
+
+def source_leaf_hash(evidence: SourceEvidence) -> bytes:
+    return hash_leaf(canonical_json(source_leaf_object(evidence)))
+
+
+def message_evidence(
+    message: Message, platform: str, chat: str, key: bytes, ordinal: int, source_sha256: str
+) -> MessageEvidence:
+    """A parsed message as it will be archived: in chat ``chat`` with identity ``key``/``ordinal``."""
+    return MessageEvidence(
+        platform,
+        chat,
+        message.sender,
+        message.sender_name,
+        message.ts_ms,
+        message.utc_offset_min,
+        str(message.precision),
+        str(message.kind),
+        message.text,
+        message.platform_msg_id,
+        message.reply_to,
+        message.forwarded_from,
+        message.edited_ts_ms,
+        key.hex(),
+        ordinal,
+        source_sha256,
+        message.locator,
+        message.extra or None,
+        tuple(
+            (a.name, str(a.kind), str(a.status), a.path, a.size, a.sha256, a.md5, a.mime_type)
+            for a in message.attachments
+        ),
+    )
+
+
+def _utc_iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def source_evidence(source: Source) -> SourceEvidence:
+    """A source's custody record (times in UTC, so the leaf does not depend on the reader's zone)."""
+    return SourceEvidence(
+        source.sha256,
+        source.md5,
+        source.size,
+        source.original_name,
+        source.original_path,
+        _utc_iso(source.modified_at),
+        source.format,
+        source.importer_version,
+        source.chatledger_version,
+        _utc_iso(source.imported_at) or "",
+        source.imported_by,
+        source.timezone,
+        source.encoding,
+        source.message_count,
+        source.new_message_count,
+    )
