@@ -146,8 +146,49 @@ def leaf_data(obj: dict[str, Any]) -> bytes:
     return canonical_json(obj)
 
 
+def message_leaf_data(evidence: MessageEvidence) -> bytes:
+    """``canonical_json(message_leaf_object(evidence))``, built directly: this runs once per message on
+    import and on ``verify``, and ``json.dumps`` with sorted keys costs four times as much. Values of
+    unexpected types (only a tampered row has them) take the general path."""
+    (platform, chat, sender, sender_name, ts_ms, offset, precision, kind, text, msg_id, reply_to, forwarded,
+     edited, key, ordinal, source, locator, extra, attachments) = evidence  # fmt: skip
+    if (
+        type(ts_ms) is not int
+        or type(offset) is not int
+        or type(ordinal) is not int
+        or not (edited is None or type(edited) is int)
+    ):
+        return canonical_json(message_leaf_object(evidence))
+    enc = encode_basestring
+    try:
+        payload = (
+            f'{{"attachments":{_attachments_json(attachments)},"chat":{enc(chat)},'
+            f'"edited_ts_ms":{"null" if edited is None else edited},'
+            f'"extra":{"null" if not extra else canonical_json(extra).decode("utf-8")},'
+            f'"forwarded_from":{"null" if forwarded is None else enc(forwarded)},"key":{enc(key)},'
+            f'"kind":{enc(kind)},"locator":{enc(locator)},"ordinal":{ordinal},"platform":{enc(platform)},'
+            f'"platform_msg_id":{"null" if msg_id is None else enc(msg_id)},"precision":{enc(precision)},'
+            f'"reply_to":{"null" if reply_to is None else enc(reply_to)},'
+            f'"sender":{"null" if sender is None else enc(sender)},'
+            f'"sender_name":{"null" if sender_name is None else enc(sender_name)},'
+            f'"source_sha256":{enc(source)},"text":{enc(text)},"ts_ms":{ts_ms},"type":"{MESSAGE_LEAF_TYPE}",'
+            f'"utc_offset_min":{offset}}}'
+        )
+    except TypeError:  # a value that is not a string where one belongs
+        return canonical_json(message_leaf_object(evidence))
+    return payload.encode("utf-8")
+
+
+def _attachments_json(attachments: tuple[AttachmentEvidence, ...]) -> str:
+    if not attachments:
+        return "[]"
+    return canonical_json([dict(zip(_ATTACHMENT_FIELDS, a, strict=True)) for a in attachments]).decode(
+        "utf-8"
+    )
+
+
 def message_leaf_hash(evidence: MessageEvidence) -> bytes:
-    return hash_leaf(canonical_json(message_leaf_object(evidence)))
+    return hash_leaf(message_leaf_data(evidence))
 
 
 def source_leaf_hash(evidence: SourceEvidence) -> bytes:

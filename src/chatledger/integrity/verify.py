@@ -23,13 +23,15 @@ import multiprocessing
 import os
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from chatledger.errors import ArchiveError
 from chatledger.integrity import merkle
 from chatledger.integrity.canonical import (
     MessageEvidence,
@@ -38,6 +40,7 @@ from chatledger.integrity.canonical import (
     source_leaf_hash,
 )
 from chatledger.integrity.errors import ProofError, VerificationError
+from chatledger.integrity.hasher import hash_children
 from chatledger.integrity.ledger import fingerprint
 from chatledger.integrity.proof import verify_consistency
 from chatledger.integrity.tree_head import verify_tree_head
@@ -133,36 +136,44 @@ def _rederive(store: Store, start: int, end: int) -> _Rederived:
 _FORK = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
 
-def _rederive_parallel(
-    store: Store, reopen: Callable[[], Store] | None, size: int, workers: int
-) -> _Rederived:
-    """Pass 1, split into ``workers`` index ranges each re-read by a forked process on its own connection."""
-    if workers <= 1 or reopen is None or _FORK is None or size < 4 * _CHUNK:
-        return _rederive(store, 0, size)
-    bounds = [size * i // workers for i in range(workers + 1)]
-    pipes = []
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
-        receiver, sender = _FORK.Pipe(duplex=False)
-        process = _FORK.Process(target=_rederive_child, args=(reopen, lo, hi, sender), daemon=True)
-        process.start()
-        sender.close()
-        pipes.append((receiver, process))
-    total = _Rederived()
-    try:
-        for receiver, _process in pipes:
-            part, error = pickle.loads(receiver.recv_bytes())
-            if error is not None:
-                raise VerificationError(f"verification worker failed: {error}")
-            total.messages += part.messages
-            total.sources += part.sources
-            total.seen += part.seen
-            total.gaps.extend(part.gaps)
-            total.differ.extend(part.differ)
-    finally:
-        for receiver, process in pipes:
-            receiver.close()
-            process.join()
-    return total
+class _Pass1:
+    """Pass 1 under way: in forked workers (each on its own connection), or to be run here on ``result``."""
+
+    def __init__(self, store: Store, reopen: Callable[[], Store] | None, size: int, workers: int) -> None:
+        self.store, self.size = store, size
+        self.pipes: list[tuple[Connection, BaseProcess]] = []
+        if workers <= 1 or reopen is None or _FORK is None or size < 4 * _CHUNK:
+            return
+        bounds = [size * i // workers for i in range(workers + 1)]
+        for lo, hi in zip(bounds, bounds[1:], strict=False):
+            receiver, sender = _FORK.Pipe(duplex=False)
+            process = _FORK.Process(target=_rederive_child, args=(reopen, lo, hi, sender), daemon=True)
+            process.start()
+            sender.close()
+            self.pipes.append((receiver, process))
+
+    def result(self) -> _Rederived:
+        if not self.pipes:
+            return _rederive(self.store, 0, self.size)
+        total = _Rederived()
+        try:
+            for receiver, _process in self.pipes:
+                try:
+                    part, error = pickle.loads(receiver.recv_bytes())
+                except EOFError:
+                    part, error = None, "it ended without an answer"
+                if error is not None or part is None:
+                    raise VerificationError(f"a verification worker failed: {error}")
+                total.messages += part.messages
+                total.sources += part.sources
+                total.seen += part.seen
+                total.gaps.extend(part.gaps)
+                total.differ.extend(part.differ)
+        finally:
+            for receiver, process in self.pipes:
+                receiver.close()
+                process.join()
+        return total
 
 
 def _rederive_child(reopen: Callable[[], Store], start: int, end: int, sender: Connection) -> None:
@@ -178,67 +189,97 @@ def _rederive_child(reopen: Callable[[], Store], start: int, end: int, sender: C
     sender.close()
 
 
+_BLOCK_LEVEL = 12  # leaves are hashed up in aligned blocks of 4096
+
+
+class _RebuiltTree:
+    """A ``HashReader`` over a tree rebuilt from leaves: the leaves read from the store (with substitutes),
+    every kept level above them recomputed here, level by level, in memory (n/15 hashes)."""
+
+    def __init__(self, store: Store, size: int, substitute: dict[int, bytes]) -> None:
+        self._store_reader = store.ledger_reader()
+        self.stride = self._store_reader.stride
+        self.size = size
+        self._substitute = substitute
+        self.levels: dict[int, list[bytes]] = {}  # kept level → its complete nodes, in index order
+        tops: list[bytes] = []
+        block = 1 << _BLOCK_LEVEL
+        for start in range(0, size, block):
+            hashes = list(self.read_level(0, start, min(start + block, size)))
+            tops.extend(self._climb(hashes, 0, _BLOCK_LEVEL))
+        self._climb(tops, _BLOCK_LEVEL, size.bit_length())
+
+    def _climb(self, hashes: list[bytes], level: int, top: int) -> list[bytes]:
+        """Hash complete pairs upwards from ``level`` to ``top``, keeping every stride-th level."""
+        pair = hash_children
+        while level < top and len(hashes) > 1:
+            hashes = [pair(hashes[i], hashes[i + 1]) for i in range(0, len(hashes) - 1, 2)]
+            level += 1
+            if level % self.stride == 0:
+                self.levels.setdefault(level, []).extend(hashes)
+        return hashes if level == top else []
+
+    def read_level(self, level: int, start: int, end: int) -> Sequence[bytes]:
+        if level == 0:
+            hashes = self._store_reader.read_level(0, start, end)
+            if self._substitute:
+                hashes = [self._substitute.get(start + i, h) for i, h in enumerate(hashes)]
+            return hashes
+        return self.levels.get(level, [])[start:end]
+
+    def digests(self) -> dict[int, tuple[bytes, int]]:
+        return {
+            level: (hashlib.sha256(b"".join(nodes)).digest(), len(nodes))
+            for level, nodes in self.levels.items()
+        }
+
+
 @dataclass
 class _Rebuilt:
-    stored_roots: dict[int, bytes]
-    derived_roots: dict[int, bytes]
+    roots: dict[int, bytes]  # at each head's size
     root: bytes
     size: int
+    nodes: dict[int, tuple[bytes, int]]  # per kept level: digest over its nodes in order, count
 
 
-def _rebuild(
-    store: Store, size: int, head_sizes: set[int], substitute: dict[int, bytes], report: VerifyReport
-) -> _Rebuilt:
-    """Pass 2: the tree from the stored leaves (and with re-derived substitutes), checking stored nodes."""
-    reader = store.ledger_reader()
-    stored = merkle.CompactRange()
-    derived = merkle.CompactRange() if substitute else None
-    stored_roots: dict[int, bytes] = {}
-    derived_roots: dict[int, bytes] = {}
-    stride = reader.stride
-    level_digest: dict[int, tuple[hashlib._Hash, int]] = {}
-    if 0 in head_sizes:
-        stored_roots[0] = derived_roots[0] = stored.root()
-    index = 0
-    for start in range(0, size, _CHUNK):
-        for leaf_hash in reader.read_level(0, start, min(start + _CHUNK, size)):
-            for level, _node_index, node_hash in stored.append(leaf_hash):
-                if level % stride == 0:
-                    digest, count = level_digest.get(level) or (hashlib.sha256(), 0)
-                    digest.update(node_hash)
-                    level_digest[level] = (digest, count + 1)
-            if derived is not None:
-                derived.append(substitute.get(index, leaf_hash))
-            index += 1
-            if index in head_sizes:
-                stored_roots[index] = stored.root()
-                derived_roots[index] = derived.root() if derived is not None else stored_roots[index]
-    _check_nodes(store, reader, level_digest, report)
-    return _Rebuilt(stored_roots, derived_roots, stored.root(), index)
+def _rebuild(store: Store, size: int, head_sizes: set[int], substitute: dict[int, bytes]) -> _Rebuilt:
+    """Pass 2: the tree over the stored leaves, ``substitute`` replacing some (leaf index → hash)."""
+    tree = _RebuiltTree(store, size, substitute)
+    roots: dict[int, bytes] = {}
+    for head_size in sorted(s for s in head_sizes if s <= size):
+        try:
+            roots[head_size] = merkle.root_hash(tree, head_size)
+        except ArchiveError:  # leaf rows are missing (reported as such): no root to compare
+            break
+    try:
+        root = merkle.root_hash(tree, size)
+    except ArchiveError:
+        root = b""
+    return _Rebuilt(roots, root, size, tree.digests())
 
 
-def _check_nodes(
-    store: Store,
-    reader: merkle.HashReader,
-    want: dict[int, tuple[hashlib._Hash, int]],
-    report: VerifyReport,
-) -> None:
+def _check_nodes(store: Store, want: dict[int, tuple[bytes, int]], report: VerifyReport) -> None:
     """Stored interior nodes must be exactly those the leaves give; the lowest wrong level is located."""
-    got: dict[int, tuple[hashlib._Hash, int]] = {}
+    reader = store.ledger_reader()
+    levels: dict[int, tuple[hashlib._Hash, int]] = {}
     for level, _index, node_hash in store.iter_ledger_nodes():
-        digest, count = got.get(level) or (hashlib.sha256(), 0)
+        digest, count = levels.get(level) or (hashlib.sha256(), 0)
         digest.update(node_hash)
-        got[level] = (digest, count + 1)
+        levels[level] = (digest, count + 1)
+    got = {level: (digest.digest(), count) for level, (digest, count) in levels.items()}
     for level in sorted(set(want) | set(got)):
         w, g = want.get(level), got.get(level)
-        if w is not None and g is not None and w[1] == g[1] and w[0].digest() == g[0].digest():
+        if w == g:
             continue
         located = 0
         for node_level, node_index, node_hash in store.iter_ledger_nodes():
             if node_level != level:
                 continue
             try:
-                expected = merkle.perfect_hash(reader, level, node_index)
+                expected = hash_children(  # from the level below: the node's own row would be read back
+                    merkle.perfect_hash(reader, level - 1, 2 * node_index),
+                    merkle.perfect_hash(reader, level - 1, 2 * node_index + 1),
+                )
             except Exception:
                 expected = b""
             if expected != node_hash:
@@ -283,7 +324,12 @@ def _covering_head(heads: list[StoredHead], valid: set[int], index: int) -> Stor
 
 
 def _report_differences(
-    rederived: _Rederived, rebuilt: _Rebuilt, heads: list[StoredHead], valid: set[int], report: VerifyReport
+    rederived: _Rederived,
+    stored_roots: dict[int, bytes],
+    derived_roots: dict[int, bytes],
+    heads: list[StoredHead],
+    valid: set[int],
+    report: VerifyReport,
 ) -> None:
     for lo, hi in rederived.gaps:
         report.add(
@@ -301,9 +347,9 @@ def _report_differences(
             problem = f"was deleted: leaf {entry.leaf_index} stands for it"
         elif (head := _covering_head(heads, valid, entry.leaf_index)) is None:
             problem = f"differs from its leaf {entry.leaf_index}, which no valid signed head covers"
-        elif rebuilt.stored_roots.get(head.signed.head.size) == head.signed.head.root_hash:
+        elif stored_roots.get(head.signed.head.size) == head.signed.head.root_hash:
             problem = f"changed after it was logged: it no longer hashes to leaf {entry.leaf_index} (head {head.id})"
-        elif rebuilt.derived_roots.get(head.signed.head.size) == head.signed.head.root_hash:
+        elif derived_roots.get(head.signed.head.size) == head.signed.head.root_hash:
             kind = "leaf"
             problem = f"leaf {entry.leaf_index} was altered: the archived row still matches head {head.id}"
         else:
@@ -354,7 +400,7 @@ def _check_heads(
                     head_id=stored.id,
                 )
             )
-        elif rebuilt.stored_roots.get(head.size) != head.root_hash:
+        elif rebuilt.roots.get(head.size) != head.root_hash:
             report.add(
                 Finding(
                     "head",
@@ -489,13 +535,17 @@ def verify_archive(
     heads = store.tree_heads()
     report.heads = len(heads)
     size = store.ledger_size()
-    rederived = _rederive_parallel(store, reopen, size, workers or min(2, os.cpu_count() or 1))
+    pass1 = _Pass1(store, reopen, size, workers or min(2, os.cpu_count() or 1))
+    head_sizes = {h.signed.head.size for h in heads}
+    rebuilt = _rebuild(store, size, head_sizes, {})  # while the workers re-read the rows
+    rederived = pass1.result()
     report.messages, report.sources = rederived.messages, rederived.sources
-    substitute = {e.leaf_index: d for e, d in rederived.differ if d is not None}
-    rebuilt = _rebuild(store, size, {h.signed.head.size for h in heads}, substitute, report)
     report.leaves, report.root_hash = rebuilt.size, rebuilt.root.hex()
+    _check_nodes(store, rebuilt.nodes, report)
     valid = _check_heads(store, heads, public_key, rebuilt, report)
-    _report_differences(rederived, rebuilt, heads, valid, report)
+    substitute = {e.leaf_index: d for e, d in rederived.differ if d is not None}
+    derived_roots = _rebuild(store, size, head_sizes, substitute).roots if substitute else rebuilt.roots
+    _report_differences(rederived, rebuilt.roots, derived_roots, heads, valid, report)
     _check_unledgered(store, report)
     _check_timestamps(store, heads, report)
     _check_originals(store, originals_dir, report)

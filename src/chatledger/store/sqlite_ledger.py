@@ -26,7 +26,6 @@ from chatledger.integrity.tree_head import SignedTreeHead, TreeHead
 from chatledger.model import Source
 from chatledger.store.base import MESSAGE_LEAF, SOURCE_LEAF, LedgerEntry, StoredHead, StoredTimestamp
 
-_IN_CHUNK = 900
 # Columns after l.idx, l.kind, l.ref, l.hash: a message's evidence (18), its id and chat row, then the source.
 _EVIDENCE_COLUMNS = (
     "c.platform, c.platform_id, p.platform_id, m.sender_name, m.ts_ms, m.utc_offset_min, m.precision, "
@@ -102,7 +101,8 @@ class SQLiteLedgerMixin:
     """Ledger storage for ``SQLiteStore``."""
 
     _db: apsw.Connection
-    _frontier: CompactRange | None
+    _depth: int
+    _frontier: CompactRange | None  # kept for the current write transaction only
 
     def _require_transaction(self) -> None: ...  # provided by SQLiteStore
 
@@ -116,14 +116,17 @@ class SQLiteLedgerMixin:
         return int(self._one("SELECT coalesce(max(idx) + 1, 0) FROM ledger_leaf")[0])
 
     def ledger_size(self) -> int:
-        return self._frontier.size if self._frontier is not None else self._stored_size()
+        return self._current_frontier().size if self._depth else self._stored_size()
 
     def _current_frontier(self) -> CompactRange:
-        if self._frontier is None:
+        if self._frontier is None or not self._depth:
             try:
-                self._frontier = CompactRange.from_reader(self.ledger_reader(), self._stored_size())
+                frontier = CompactRange.from_reader(self.ledger_reader(), self._stored_size())
             except ArchiveError as exc:
                 raise ArchiveError(f"the ledger cannot be extended: {exc}; run `chatledger verify`") from exc
+            if not self._depth:
+                return frontier
+            self._frontier = frontier
         return self._frontier
 
     def ledger_root(self) -> bytes:
@@ -156,78 +159,108 @@ class SQLiteLedgerMixin:
         return None if row is None else int(row[0])
 
     # -- reading leaves with what they stand for ----------------------------------------------------
-    def _entries(self, sql: str, params: Sequence[Any]) -> list[LedgerEntry]:
-        rows: list[Any] = self._db.execute(sql, params).fetchall()
-        message_ids = [r[4 + 18] for r in rows if r[4 + 18] is not None]
-        attachments = self._attachments(message_ids) if message_ids else {}
+    # Rows are (idx, kind, ref, hash, the 20 message columns); a source leaf's row is read on its own.
+
+    def _entries(
+        self, rows: list[Any], attachments: dict[int, tuple[AttachmentEvidence, ...]]
+    ) -> list[LedgerEntry]:
         entries = []
+        make_message, make_entry, no_attachments = MessageEvidence._make, LedgerEntry, ()
         for row in rows:
-            index, kind, ref, leaf_hash = row[0], row[1], row[2], row[3]
+            kind = row[1]
             evidence: MessageEvidence | SourceEvidence | None = None
             conversation_id = None
-            m = row[4 : 4 + _MESSAGE_WIDTH]
-            s = row[4 + _MESSAGE_WIDTH :]
-            if kind == MESSAGE_LEAF and m[18] is not None:
-                evidence = MessageEvidence(
-                    m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11], m[12],
-                    bytes(m[13]).hex() if isinstance(m[13], bytes) else str(m[13]),
-                    m[14], m[15], m[16], _extra(m[17]), attachments.get(m[18], ()),
+            message_id = row[22]
+            if kind == MESSAGE_LEAF and message_id is not None:
+                key = row[17]
+                evidence = make_message(
+                    (*row[4:17], key.hex() if type(key) is bytes else str(key), row[18], row[19], row[20],
+                     _extra(row[21]) if row[21] else None, attachments.get(message_id, no_attachments))
                 )  # fmt: skip
-                conversation_id = m[19]
-            elif kind == SOURCE_LEAF and s[0] is not None:
-                try:
-                    evidence = source_evidence(_source_row(s))
-                except (TypeError, ValueError):  # an altered date: re-serialise what is there
-                    evidence = SourceEvidence(
-                        s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10] or "", s[11], s[12], s[13],
-                        s[14], s[15],
-                    )  # fmt: skip
+                conversation_id = row[23]
+            elif kind == SOURCE_LEAF:
+                evidence = self._source_evidence(row[2])
+            leaf_hash = row[3]
             entries.append(
-                LedgerEntry(
-                    index,
+                make_entry(
+                    row[0],
                     kind,
-                    ref,
-                    bytes(leaf_hash) if leaf_hash is not None else b"",
+                    row[2],
+                    leaf_hash if type(leaf_hash) is bytes else b"",
                     evidence,
                     conversation_id,
                 )
             )
         return entries
 
-    def _attachments(self, message_ids: Sequence[int]) -> dict[int, tuple[AttachmentEvidence, ...]]:
+    def _source_evidence(self, source_id: int) -> SourceEvidence | None:
+        s = self._one(f"SELECT {_SOURCE_COLUMNS} FROM sources s WHERE s.id = ?", (source_id,))
+        if s is None:
+            return None
+        try:
+            return source_evidence(_source_row(s))
+        except (TypeError, ValueError):  # an altered date: re-serialise what is there
+            return SourceEvidence(
+                s[1],
+                s[2],
+                s[3],
+                s[4],
+                s[5],
+                s[6],
+                s[7],
+                s[8],
+                s[9],
+                s[10] or "",
+                s[11],
+                s[12],
+                s[13],
+                s[14],
+                s[15],
+            )
+
+    def _attachments(self, sql: str, params: Sequence[Any]) -> dict[int, tuple[AttachmentEvidence, ...]]:
         found: dict[int, list[AttachmentEvidence]] = {}
-        for start in range(0, len(message_ids), _IN_CHUNK):
-            chunk = message_ids[start : start + _IN_CHUNK]
-            for a in self._db.execute(
-                "SELECT message_id, name, kind, status, path, size, sha256, md5, mime_type FROM attachments "
-                f"WHERE message_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
-                chunk,
-            ):
-                found.setdefault(a[0], []).append(tuple(a[1:]))
+        for a in self._db.execute(
+            f"SELECT message_id, name, kind, status, path, size, sha256, md5, mime_type FROM attachments WHERE {sql} "
+            "ORDER BY message_id, id",
+            params,
+        ):
+            found.setdefault(a[0], []).append(tuple(a[1:]))
         return {k: tuple(v) for k, v in found.items()}
 
     _LEAF_SELECT = (
-        f"SELECT l.idx, l.kind, l.ref, l.hash, {_EVIDENCE_COLUMNS}, {_SOURCE_COLUMNS} FROM ledger_leaf l "
-        "LEFT JOIN messages m ON l.kind = 1 AND m.id = l.ref "
-        f"{_EVIDENCE_JOINS} LEFT JOIN sources s ON l.kind = 0 AND s.id = l.ref "
+        f"SELECT l.idx, l.kind, l.ref, l.hash, {_EVIDENCE_COLUMNS} FROM ledger_leaf l "
+        f"LEFT JOIN messages m ON l.kind = 1 AND m.id = l.ref {_EVIDENCE_JOINS} "
     )
 
     def ledger_entry(self, index: int) -> LedgerEntry:
-        found = self._entries(self._LEAF_SELECT + "WHERE l.idx = ?", (index,))
-        if not found:
+        rows = self._db.execute(self._LEAF_SELECT + "WHERE l.idx = ?", (index,)).fetchall()
+        if not rows:
             raise NotFoundError(f"the ledger has no leaf {index}.")
-        return found[0]
+        message_id = rows[0][22]
+        attachments = self._attachments("message_id = ?", (message_id,)) if message_id is not None else {}
+        return self._entries(rows, attachments)[0]
 
     def iter_ledger(
         self, start: int = 0, end: int | None = None, batch_size: int = 5000
     ) -> Iterator[LedgerEntry]:
         """Leaves ``[start, end)`` in order, each with its row re-read from the archive."""
         end = self._stored_size() if end is None else end
+        any_attachments = self._one("SELECT 1 FROM attachments LIMIT 1") is not None
         while start < end:
             stop = min(start + batch_size, end)
-            yield from self._entries(
+            rows = self._db.execute(
                 self._LEAF_SELECT + "WHERE l.idx >= ? AND l.idx < ? ORDER BY l.idx", (start, stop)
+            ).fetchall()
+            attachments = (
+                self._attachments(
+                    "message_id IN (SELECT ref FROM ledger_leaf WHERE kind = 1 AND idx >= ? AND idx < ?)",
+                    (start, stop),
+                )
+                if any_attachments
+                else {}
             )
+            yield from self._entries(rows, attachments)
             start = stop
 
     def iter_ledger_nodes(self) -> Iterator[tuple[int, int, bytes]]:
@@ -240,20 +273,26 @@ class SQLiteLedgerMixin:
         """Archived sources or messages that no leaf stands for, in id order (index -1, empty hash)."""
         if kind == MESSAGE_LEAF:
             sql = (
-                f"SELECT -1, 1, m.id, NULL, {_EVIDENCE_COLUMNS}, {', '.join(['NULL'] * 18)} FROM messages m "
-                f"{_EVIDENCE_JOINS} WHERE NOT EXISTS (SELECT 1 FROM ledger_leaf l WHERE l.kind = 1 AND l.ref = m.id) "
+                f"SELECT -1, 1, m.id, NULL, {_EVIDENCE_COLUMNS} FROM messages m {_EVIDENCE_JOINS} "
+                "WHERE NOT EXISTS (SELECT 1 FROM ledger_leaf l WHERE l.kind = 1 AND l.ref = m.id) "
                 "AND m.id > ? ORDER BY m.id LIMIT 5000"
             )
             last = -(2**63)
-            while batch := self._entries(sql, (last,)):
-                yield from batch
-                last = batch[-1].ref
+            while True:
+                rows: list[Any] = self._db.execute(sql, (last,)).fetchall()
+                if not rows:
+                    return
+                last = rows[-1][2]
+                ids = [r[2] for r in rows]  # at most 5000: within SQLite's limit of bound values
+                yield from self._entries(
+                    rows, self._attachments(f"message_id IN ({','.join('?' * len(ids))})", ids)
+                )
         else:
-            sql = (
-                f"SELECT -1, 0, s.id, NULL, {', '.join(['NULL'] * _MESSAGE_WIDTH)}, {_SOURCE_COLUMNS} FROM sources s "
+            rows = self._db.execute(
+                f"SELECT -1, 0, s.id, NULL, {', '.join(['NULL'] * _MESSAGE_WIDTH)} FROM sources s "
                 "WHERE NOT EXISTS (SELECT 1 FROM ledger_leaf l WHERE l.kind = 0 AND l.ref = s.id) ORDER BY s.id"
-            )
-            yield from self._entries(sql, ())
+            ).fetchall()
+            yield from self._entries(rows, {})
 
     # -- heads and timestamps ---------------------------------------------------------------------
     def add_tree_head(self, signed: SignedTreeHead) -> int:
