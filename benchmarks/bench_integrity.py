@@ -1,8 +1,17 @@
-"""Integrity benchmark: hashing, Merkle appends and proofs, in one process, single-threaded.
+"""Integrity benchmark: hashing, Merkle appends and proofs, in one process, single-threaded; then the log
+wired into a real archive.
 
     python -m benchmarks.bench_integrity                  # 1e6 records, 1e6 and 1e7 leaves
     python -m benchmarks.bench_integrity --leaves 1e6     # quicker
     python -m benchmarks.bench_integrity --json benchmarks/out/integrity.json
+    python -m benchmarks.bench_integrity --archive 1e6 --repeats 3   # the archive figures only
+
+``--archive N`` imports a generated N-message WhatsApp export (the import benchmark's corpus) into fresh
+archives, alternating imports with the ledger and without it (leaf hashing and leaf/node writes patched
+out, in a forked child each): the ledger's share of import time is ``1 - without / with`` of the medians.
+On the last archive with the ledger it then times a full ``verify_archive`` (both cores, and one), and
+inclusion proof files for random messages: built from the archive, and verified (the bare RFC 9162
+check, and the whole file: re-hash, audit path, Ed25519 signature).
 
 Measures SHA-256 throughput (1 MiB blocks, MB/s) and node-hash rate (65-byte inputs); the rate of
 ``hash_leaf(canonical_json(record))`` over message-like records; appending leaves to a bare
@@ -16,8 +25,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
+import shutil
 import statistics
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -208,6 +220,127 @@ def bench_proofs(store: merkle.MemoryHashStore, rounds: int) -> dict[str, Any]:
     }
 
 
+# -- the ledger in a real archive ----------------------------------------------------------------------
+
+
+def _import_child(path: Path, work: Path, with_ledger: bool, sender: Any) -> None:
+    from chatledger import ingest
+    from chatledger.ingest import ImportOptions, import_paths
+    from chatledger.store import SQLiteStore
+
+    if not with_ledger:  # what the import costs when no leaf is hashed or written
+        zero = bytes(32)
+        ingest._message_leaf = lambda *args: zero  # type: ignore[assignment]
+        SQLiteStore.append_leaves = lambda self, kind, entries: None  # type: ignore[method-assign]
+    store = SQLiteStore(work / "archive.db")
+    start = time.perf_counter()
+    import_paths(
+        store,
+        [path],
+        originals_dir=work / "archive.db-originals",
+        options=ImportOptions(zone_name="UTC"),
+        key_path=work / "archive.db.key",
+    )
+    sender.send(time.perf_counter() - start)
+    store.close()
+
+
+def _timed_import(path: Path, work: Path, *, with_ledger: bool) -> float:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_import_child, args=(path, work, with_ledger, sender))
+    child.start()
+    seconds = float(receiver.recv())
+    child.join()
+    if child.exitcode:
+        raise RuntimeError(f"import child exited {child.exitcode}")
+    return seconds
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def bench_archive(messages: int, repeats: int, proofs: int) -> dict[str, Any]:
+    from benchmarks.bench_ingest import corpus_file
+    from chatledger.integrity import ledger
+    from chatledger.integrity.proof import verify_proof_file
+    from chatledger.integrity.verify import verify_archive
+    from chatledger.store import MESSAGE_LEAF, SQLiteStore
+
+    path = corpus_file("whatsapp-android", messages, ".txt")
+    base = Path(tempfile.mkdtemp(prefix="bench-ledger-"))
+    try:
+        timings: dict[bool, list[float]] = {True: [], False: []}
+        load_before = _load()
+        for i in range(repeats):
+            for with_ledger in (False, True):
+                work = base / f"{'with' if with_ledger else 'without'}{i}"
+                work.mkdir()
+                timings[with_ledger].append(_timed_import(path, work, with_ledger=with_ledger))
+                if not (with_ledger and i == repeats - 1):
+                    shutil.rmtree(work)
+        with_s, without_s = statistics.median(timings[True]), statistics.median(timings[False])
+        result: dict[str, Any] = {
+            "messages": messages,
+            "file_mb": path.stat().st_size / 1e6,
+            "load_before": load_before,
+            "import_with_ledger_s": timings[True],
+            "import_without_ledger_s": timings[False],
+            "ledger_share_of_import": 1 - without_s / with_s,
+        }
+        print(json.dumps(result), flush=True)
+
+        work = base / f"with{repeats - 1}"
+        db = work / "archive.db"
+        store = SQLiteStore(db)
+        public_key = ledger.load_verifying_key(work / "archive.db.key")
+        for workers in (2, 1):
+            report = verify_archive(
+                store,
+                originals_dir=work / "archive.db-originals",
+                public_key=public_key,
+                reopen=lambda: SQLiteStore(db),
+                workers=workers,
+            )
+            assert report.ok, report.findings[:3]
+            result[f"verify_{workers}_workers_s"] = report.seconds
+            result[f"verify_{workers}_workers_msg_per_s"] = report.messages / report.seconds
+        result["verify_load_after"] = _load()
+        ids = [int(r[0]) for r in store._db.execute("SELECT ref FROM ledger_leaf WHERE kind = 1")]
+        rng = random.Random(5)
+        build, bare, whole = [], [], []
+        for ref in rng.sample(ids, min(proofs, len(ids))):
+            t0 = time.perf_counter()
+            data = ledger.inclusion_proof_file(store, MESSAGE_LEAF, ref, public_key)
+            t1 = time.perf_counter()
+            head = data["tree_head"]["tree_head"]
+            verify_inclusion(
+                hash_leaf(canonical_json(data["leaf"])),
+                data["leaf_index"],
+                head["size"],
+                [bytes.fromhex(h) for h in data["audit_path"]],
+                bytes.fromhex(head["root_hash"]),
+            )
+            t2 = time.perf_counter()
+            verify_proof_file(data)
+            t3 = time.perf_counter()
+            build.append(t1 - t0)
+            bare.append(t2 - t1)
+            whole.append(t3 - t2)
+        store.close()
+        result["proof_file_build"] = _ms_stats(build)
+        result["proof_verify_inclusion"] = _ms_stats(bare)
+        result["proof_file_verify"] = _ms_stats(whole)
+        result["sha256"] = bench_sha256(128)
+        print(json.dumps(result), flush=True)
+        return result
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def _count(text: str) -> int:
     return int(float(text))
 
@@ -218,7 +351,14 @@ def main() -> None:
     parser.add_argument("--leaves", type=_count, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--rounds", type=int, default=2000, help="proofs timed at the largest size")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--archive", type=_count, help="only the archive figures, at this many messages")
+    parser.add_argument("--repeats", type=int, default=3, help="imports with and without the ledger")
     args = parser.parse_args()
+    if args.archive:
+        archive = bench_archive(args.archive, args.repeats, 200)
+        if args.json:
+            args.json.write_text(json.dumps(archive, indent=2) + "\n")
+        return
 
     results: dict[str, Any] = {"sha256": bench_sha256()}
     print(json.dumps(results["sha256"]), flush=True)

@@ -31,3 +31,8 @@ class Settings:
     def originals_dir(self) -> Path:
         """Where read-only, content-addressed copies of every imported original are kept."""
         return self.db_path.with_name(self.db_path.name + "-originals")
+
+    @property
+    def key_path(self) -> Path:
+        """The archive's Ed25519 signing key (mode 0600); its public half is beside it as ``.pub``."""
+        return self.db_path.with_name(self.db_path.name + ".key")

@@ -26,7 +26,16 @@ from chatledger import __version__, importers
 from chatledger.errors import ChatledgerError, EmptySourceError, InputError, NotFoundError, UnknownFormatError
 from chatledger.importers._shared.encodings import CHUNK, Utf8Validator
 from chatledger.importers.base import ImportContext, Importer, SourceFile
-from chatledger.integrity.canonical import key_by_content, key_by_platform_id, normalise_text
+from chatledger.integrity import ledger
+from chatledger.integrity.canonical import (
+    key_by_content,
+    key_by_platform_id,
+    message_evidence,
+    message_leaf_hash,
+    normalise_text,
+    source_evidence,
+    source_leaf_hash,
+)
 from chatledger.model import (
     Conversation,
     Message,
@@ -37,7 +46,7 @@ from chatledger.model import (
     TimePrecision,
 )
 from chatledger.search.tokens import index_tokens
-from chatledger.store import KeyCollision, NewMessage, SourceCoverage, Store
+from chatledger.store import SOURCE_LEAF, KeyCollision, NewMessage, SourceCoverage, Store
 
 BATCH = 5000
 _MAX_ORDINAL_PROBES = 1_000_000
@@ -194,9 +203,15 @@ class _Importer:
     """One import run over many files: a single transaction, originals kept only if it commits."""
 
     def __init__(
-        self, store: Store, originals_dir: Path, options: ImportOptions, progress: ImportProgress
+        self,
+        store: Store,
+        originals_dir: Path,
+        options: ImportOptions,
+        progress: ImportProgress,
+        key: ledger.LogKey,
     ) -> None:
         self.store = store
+        self.key = key
         self.originals_dir = originals_dir
         self.options = options
         self.progress = progress
@@ -211,6 +226,7 @@ class _Importer:
         staging = Path(tempfile.mkdtemp(dir=self.originals_dir, prefix=".staging-"))
         results: list[SourceImport] = []
         placed: list[Path] = []
+        ledger.ensure_ledger(self.store, self.key)  # an archive from before the log gets one first
         try:
             with self.store.transaction():
                 if self.options.chat:
@@ -223,6 +239,8 @@ class _Importer:
                 ):
                     reasons = "; ".join(f"{r.path}: {r.reason}" for r in results) or "no files found"
                     raise InputError(f"nothing to import ({reasons}).")
+                if ledger.needs_head(self.store):
+                    ledger.sign_head(self.store, self.key)
                 placed = self._place_originals()
         except BaseException:
             for final in placed:
@@ -323,7 +341,7 @@ class _Importer:
             str(path), "imported", hashed.sha256, hashed.md5, hashed.size, source.format, source_id=source_id
         )
         meta: dict[str, object] = {}
-        writer = _MessageWriter(self.store, source_id, self.chat_target)
+        writer = _MessageWriter(self.store, source_id, self.chat_target, hashed.sha256)
         encodings = []
         parsing = _Parsing(
             plan,
@@ -331,6 +349,7 @@ class _Importer:
             self.zone_name,
             self.options,
             self.chat_target.platform_id if self.chat_target else None,
+            hashed.sha256,
         )
         in_worker = hashed.size >= PROCESS_MIN_BYTES and _FORK is not None
         with (
@@ -369,12 +388,15 @@ class _Importer:
                 encoding=result.encoding,
                 meta=meta,
             )
+            custody = source_leaf_hash(source_evidence(self.store.source(source_id)))
+            self.store.append_leaves(SOURCE_LEAF, [(source_id, custody)])
         return result
 
 
-_Prepared = tuple[Message, str, str, str, bytes, str]
+_Prepared = tuple[Message, str, str, str, bytes, str, bytes]
 """A parsed message made ready where it was parsed: the message, its platform (value), the chat id its key was
-computed with, its normalised text, its first identity key (ordinal 0) and its search-index tokens."""
+computed with, its normalised text, its first identity key (ordinal 0), its search-index tokens and its ledger
+leaf hash (for that key)."""
 _Item = _Prepared | Conversation | Participant
 
 
@@ -399,6 +421,7 @@ class _Parsing:
     zone_name: str
     options: ImportOptions
     chat_identity: str | None  # with --chat, messages are keyed in the target chat
+    source_sha256: str
 
     def events(self) -> Iterator[_Event]:
         """Batches of prepared items, each part followed by its ``_PartEnd``."""
@@ -412,7 +435,7 @@ class _Parsing:
             batch: list[_Item] = []
             for item in importer.parse(part, ctx):
                 if isinstance(item, Message):
-                    batch.append(_prepare(item, importer.platform, self.chat_identity))
+                    batch.append(_prepare(item, importer.platform, self.chat_identity, self.source_sha256))
                 elif isinstance(item, (Conversation, Participant)):
                     batch.append(item)
                 else:
@@ -432,11 +455,21 @@ def _first_key(message: Message, platform: str, chat: str, text: str) -> bytes:
     return key_by_content(platform, chat, message.sender, message.ts_ms, message.kind, text, 0)
 
 
-def _prepare(message: Message, platform: Platform, chat_identity: str | None) -> _Prepared:
+def _message_leaf(
+    message: Message, platform: str, chat: str, key: bytes, ordinal: int, source_sha256: str
+) -> bytes:
+    return message_leaf_hash(message_evidence(message, platform, chat, key, ordinal, source_sha256))
+
+
+def _prepare(
+    message: Message, platform: Platform, chat_identity: str | None, source_sha256: str
+) -> _Prepared:
     value = (message.platform or platform).value  # a multi-platform file (canonical JSONL) names its own
     chat = message.conversation if chat_identity is None else chat_identity
     text = normalise_text(message.text)
-    return message, value, chat, text, _first_key(message, value, chat, text), index_tokens(message.text)
+    key = _first_key(message, value, chat, text)
+    leaf = _message_leaf(message, value, chat, key, 0, source_sha256)
+    return message, value, chat, text, key, index_tokens(message.text), leaf
 
 
 @contextmanager
@@ -630,16 +663,20 @@ def _resolve_chat(store: Store, ref: str) -> Conversation:
     return found[0]
 
 
-_Pending = tuple[Message, int, int | None, str, str, bytes, str]
-"""A parsed message: conversation row, sender row, platform, normalised text, first identity key, tokens."""
+_Pending = tuple[Message, int, int | None, str, str, bytes, str, bytes]
+"""A parsed message: conversation row, sender row, platform, normalised text, first identity key, tokens, and
+the leaf hash for that key."""
 
 
 class _MessageWriter:
     """Resolves conversations, senders and message identity, and writes messages in batches."""
 
-    def __init__(self, store: Store, source_id: int, chat_target: Conversation | None) -> None:
+    def __init__(
+        self, store: Store, source_id: int, chat_target: Conversation | None, source_sha256: str
+    ) -> None:
         self.store = store
         self.source_id = source_id
+        self.source_sha256 = source_sha256
         self.chat_target = chat_target
         self.conversations: dict[tuple[str, str], int] = {}  # (platform, platform id) -> row id
         self.created: set[int] = set()  # chats this import created: none of their keys can exist yet
@@ -694,7 +731,7 @@ class _MessageWriter:
         return participant_id
 
     def _add_message(
-        self, message: Message, platform: str, chat: str, text: str, key: bytes, tokens: str
+        self, message: Message, platform: str, chat: str, text: str, key: bytes, tokens: str, leaf: bytes
     ) -> None:
         conversation_id = self.conversations.get((platform, message.conversation))
         if conversation_id is None:
@@ -717,8 +754,10 @@ class _MessageWriter:
                 else:
                     names.add(name)
         if chat != self.identity[conversation_id]:  # the parser could not know the chat's identity
-            key = _first_key(message, platform, self.identity[conversation_id], text)
-        self.pending.append((message, conversation_id, sender_id, platform, text, key, tokens))
+            chat = self.identity[conversation_id]
+            key = _first_key(message, platform, chat, text)
+            leaf = _message_leaf(message, platform, chat, key, 0, self.source_sha256)
+        self.pending.append((message, conversation_id, sender_id, platform, text, key, tokens, leaf))
         meta = self.conversation_meta[conversation_id]
         ts_ms = message.ts_ms
         if meta.messages == 0:
@@ -749,8 +788,8 @@ class _MessageWriter:
         if not known and len({item[5] for item in items}) == len(items):
             # The common case: every message is new and distinct; no per-message work is left.
             batch = [
-                NewMessage(m, key, 0, conversation_id, sender_id, None, tokens)
-                for m, conversation_id, sender_id, _, _, key, tokens in items
+                NewMessage(m, key, 0, conversation_id, sender_id, None, tokens, leaf)
+                for m, conversation_id, sender_id, _, _, key, tokens, leaf in items
             ]
         else:
             batch = self._resolve(items, known, look_up_all=look_up_all)
@@ -769,12 +808,14 @@ class _MessageWriter:
         """Identity for a batch holding repeats or already archived messages."""
         batch = []
         taken: set[bytes] = set()
-        for message, conversation_id, sender_id, platform, text, key, tokens in items:
+        for message, conversation_id, sender_id, platform, text, key, tokens, leaf in items:
             ordinal = 0
             if key in taken or (key in known and known[key][1]):
                 message, key, ordinal = self._next_identity(
                     message, conversation_id, platform, text, taken, known, look_up=look_up_all
                 )
+                chat = self.identity[conversation_id]
+                leaf = _message_leaf(message, platform, chat, key, ordinal, self.source_sha256)
             taken.add(key)
             existing = known.get(key)
             batch.append(
@@ -786,6 +827,7 @@ class _MessageWriter:
                     sender_id,
                     existing[0] if existing else None,
                     tokens,
+                    leaf,
                 )
             )
         return batch
@@ -843,10 +885,17 @@ def import_paths(
     originals_dir: Path,
     options: ImportOptions | None = None,
     progress: ImportProgress | None = None,
+    key_path: Path | None = None,
 ) -> ImportResult:
     """Import files, folders and .zip exports as one transaction; on any error the archive is unchanged.
 
     Each original is hashed (SHA-256, MD5) and kept read-only under ``originals_dir``; a file whose
     hash is already archived is reported and skipped; messages already archived gain a sighting only.
+    Every new message and source becomes a leaf of the archive's Merkle log, and the import ends with a
+    tree head signed by the key at ``key_path`` (default ``<db>.key`` beside ``<db>-originals``; created
+    if missing).
     """
-    return _Importer(store, originals_dir, options or ImportOptions(), progress or _NoProgress()).run(paths)
+    key, _ = ledger.ensure_key(key_path or ledger.key_path_beside(originals_dir))
+    return _Importer(store, originals_dir, options or ImportOptions(), progress or _NoProgress(), key).run(
+        paths
+    )

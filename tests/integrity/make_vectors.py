@@ -13,8 +13,19 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from chatledger.integrity import merkle
+from chatledger.integrity.canonical import (
+    MessageEvidence,
+    SourceEvidence,
+    leaf_data,
+    message_leaf_object,
+    source_leaf_object,
+)
 from chatledger.integrity.hasher import EMPTY_ROOT, hash_leaf
+from chatledger.integrity.proof import CONSISTENCY_PROOF_TYPE, INCLUSION_PROOF_TYPE
+from chatledger.integrity.tree_head import TreeHead, key_id, public_key_pem, sign_tree_head
 
 VECTORS = Path(__file__).parent / "vectors"
 LEAVES = [hash_leaf(f"leaf {i}".encode()) for i in range(64)]
@@ -320,8 +331,262 @@ def _rewritten_root(size: int, replaced: int) -> str:
     return store.root().hex()
 
 
+# -- proof files (``chatledger prove``): a tree of 13 leaves whose leaf 5 is a message, leaf 0 a source ----
+
+_KEY = Ed25519PrivateKey.from_private_bytes(
+    bytes(range(32))
+)  # deterministic: Ed25519 signs deterministically
+_OTHER_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+_MESSAGE = message_leaf_object(
+    MessageEvidence(
+        "wechat", "group-42", "wxid_alice", "Alice", 1_764_000_000_000, 480, "s", "text", "合同我明天寄出。",
+        None, None, None, None, "00112233445566778899aabbccddeeff", 0, "ab" * 32, "line 7", None,
+        (("合同.pdf", "file", "present", "files/合同.pdf", 1024, "cd" * 32, "ef" * 16, "application/pdf"),),
+    )
+)  # fmt: skip
+_SOURCE = source_leaf_object(
+    SourceEvidence(
+        "ab" * 32, "12" * 16, 2048, "chat.csv", "/home/alice/export/chat.csv", "2025-11-24T08:00:00+00:00",
+        "wechat-pywxdump-csv", "1", "0.1.0", "2025-11-25T09:30:00+00:00", "alice", "Asia/Shanghai", "utf-8", 12, 12,
+    )
+)  # fmt: skip
+
+
+def _file_tree() -> tuple[merkle.MemoryHashStore, list[bytes]]:
+    leaves = [hash_leaf(leaf_data(_SOURCE)), *LEAVES[1:5], hash_leaf(leaf_data(_MESSAGE)), *LEAVES[6:13]]
+    store = merkle.MemoryHashStore(stride=1)
+    store.extend(leaves)
+    return store, leaves
+
+
+def _signed(
+    size: int, key: Ed25519PrivateKey = _KEY, timestamp_ms: int = 1_764_100_000_000
+) -> dict[str, Any]:
+    store, leaves = _file_tree()
+    tiny = merkle.MemoryHashStore(stride=1)
+    tiny.extend(leaves[:size])
+    head = TreeHead(size, tiny.root(), timestamp_ms, key_id(key.public_key()))
+    return sign_tree_head(head, key).to_dict()
+
+
+def _pem(key: Ed25519PrivateKey) -> str:
+    return public_key_pem(key.public_key()).decode("ascii")
+
+
+def proof_file_vectors() -> dict[str, dict[str, Any]]:
+    store, _ = _file_tree()
+
+    def inclusion(index: int, leaf: dict[str, Any], key: Ed25519PrivateKey = _KEY) -> dict[str, Any]:
+        return {
+            "type": INCLUSION_PROOF_TYPE,
+            "leaf_index": index,
+            "leaf": leaf,
+            "audit_path": [h.hex() for h in merkle.inclusion_proof(store, index, 13)],
+            "tree_head": _signed(13, key),
+            "public_key": _pem(key),
+            "timestamps": [],
+        }
+
+    out: dict[str, dict[str, Any]] = {}
+
+    def add(name: str, desc: str, want_error: bool, file: dict[str, Any], trusted: str | None = None) -> None:
+        out[name] = {"desc": desc, "file": file, "trusted_key_id": trusted, "want_error": want_error}
+
+    good = inclusion(5, _MESSAGE)
+    head = good["tree_head"]
+    add("valid_message", "a message proven in a signed tree of 13", False, good, key_id(_KEY.public_key()))
+    add("valid_source", "a source's custody record proven", False, inclusion(0, _SOURCE))
+    add(
+        "text_edited",
+        "the message text changed by one character",
+        True,
+        {**good, "leaf": {**_MESSAGE, "text": "合同我后天寄出。"}},
+    )
+    add(
+        "time_edited",
+        "the message sent one second later",
+        True,
+        {**good, "leaf": {**_MESSAGE, "ts_ms": _MESSAGE["ts_ms"] + 1000}},
+    )
+    add(
+        "offset_edited",
+        "the message's UTC offset changed",
+        True,
+        {**good, "leaf": {**_MESSAGE, "utc_offset_min": 0}},
+    )
+    add("sender_edited", "another sender", True, {**good, "leaf": {**_MESSAGE, "sender": "wxid_bob"}})
+    attachment = {**_MESSAGE["attachments"][0], "sha256": "00" * 32}
+    add(
+        "attachment_hash_edited",
+        "the attachment's SHA-256 replaced",
+        True,
+        {**good, "leaf": {**_MESSAGE, "attachments": [attachment]}},
+    )
+    add(
+        "locator_edited",
+        "the message said to come from another line",
+        True,
+        {**good, "leaf": {**_MESSAGE, "locator": "line 8"}},
+    )
+    add("field_added", "an extra field in the leaf", True, {**good, "leaf": {**_MESSAGE, "note": "genuine"}})
+    add(
+        "leaf_type_unknown",
+        "a leaf of an unknown type",
+        True,
+        {**good, "leaf": {**_MESSAGE, "type": "chatledger/other/1"}},
+    )
+    add("source_as_message", "the source's record at the message's index", True, {**good, "leaf": _SOURCE})
+    add(
+        "custody_path_edited",
+        "the source said to come from another path",
+        True,
+        {**inclusion(0, _SOURCE), "leaf": {**_SOURCE, "original_path": "/tmp/x"}},
+    )
+    add("index_off_by_one", "leaf index 6 with the path of 5", True, {**good, "leaf_index": 6})
+    add("index_negative", "leaf index -1", True, {**good, "leaf_index": -1})
+    add("index_not_integer", "leaf index as a string", True, {**good, "leaf_index": "5"})
+    add(
+        "path_truncated",
+        "the last audit path hash dropped",
+        True,
+        {**good, "audit_path": good["audit_path"][:-1]},
+    )
+    add(
+        "path_hash_flipped",
+        "one bit of an audit path hash flipped",
+        True,
+        {**good, "audit_path": [_flip(good["audit_path"][0]), *good["audit_path"][1:]]},
+    )
+    add(
+        "path_not_hex",
+        "an audit path hash that is not hex",
+        True,
+        {**good, "audit_path": ["zz", *good["audit_path"][1:]]},
+    )
+    add(
+        "head_size_changed",
+        "the signed head's size changed to 14",
+        True,
+        {**good, "tree_head": {**head, "tree_head": {**head["tree_head"], "size": 14}}},
+    )
+    add(
+        "head_root_changed",
+        "the signed head's root flipped",
+        True,
+        {
+            **good,
+            "tree_head": {
+                **head,
+                "tree_head": {**head["tree_head"], "root_hash": _flip(head["tree_head"]["root_hash"])},
+            },
+        },
+    )
+    add(
+        "head_time_changed",
+        "the signed head's time moved",
+        True,
+        {**good, "tree_head": {**head, "tree_head": {**head["tree_head"], "timestamp_ms": 1}}},
+    )
+    add(
+        "signature_flipped",
+        "one bit of the signature flipped",
+        True,
+        {**good, "tree_head": {**head, "signature": _flip(head["signature"])}},
+    )
+    add(
+        "signature_truncated",
+        "a 63-byte signature",
+        True,
+        {**good, "tree_head": {**head, "signature": head["signature"][:-2]}},
+    )
+    add(
+        "key_id_changed",
+        "the head names another key",
+        True,
+        {**good, "tree_head": {**head, "key_id": key_id(_OTHER_KEY.public_key())}},
+    )
+    add(
+        "public_key_swapped",
+        "signed by one key, the file carries another",
+        True,
+        {**good, "public_key": _pem(_OTHER_KEY)},
+    )
+    add("public_key_garbage", "the public key is not PEM", True, {**good, "public_key": "not a key"})
+    other = inclusion(5, _MESSAGE, _OTHER_KEY)
+    add(
+        "other_key_trusted_mismatch",
+        "a consistent file signed by another key than the trusted one",
+        True,
+        other,
+        key_id(_KEY.public_key()),
+    )
+    add(
+        "other_key_untrusted",
+        "a consistent file signed by another key, no key trusted: only a trusted key tells",
+        False,
+        other,
+    )
+    add("no_tree_head", "the tree head is missing", True, {k: v for k, v in good.items() if k != "tree_head"})
+    add("type_unknown", "an unknown proof type", True, {**good, "type": "chatledger/other-proof/1"})
+    add(
+        "timestamp_garbage",
+        "a timestamp token that is not RFC 3161",
+        True,
+        {**good, "timestamps": [{"token": "AAAA"}]},
+    )
+    add(
+        "timestamp_not_base64",
+        "a timestamp token that is not base64",
+        True,
+        {**good, "timestamps": [{"token": "@@@"}]},
+    )
+
+    def consistency(old: int, new: int, key: Ed25519PrivateKey = _KEY) -> dict[str, Any]:
+        return {
+            "type": CONSISTENCY_PROOF_TYPE,
+            "old": _signed(old, key, 1_764_000_000_000),
+            "new": _signed(new, key),
+            "proof": [h.hex() for h in merkle.consistency_proof(store, old, new)],
+            "public_key": _pem(key),
+        }
+
+    grew = consistency(6, 13)
+    add("valid_consistency", "the log of 6 is a prefix of the log of 13", False, grew)
+    add(
+        "consistency_swapped",
+        "old and new heads swapped",
+        True,
+        {**grew, "old": grew["new"], "new": grew["old"]},
+    )
+    add(
+        "consistency_hash_flipped",
+        "one bit of the consistency proof flipped",
+        True,
+        {**grew, "proof": [_flip(grew["proof"][0]), *grew["proof"][1:]]},
+    )
+    add(
+        "consistency_truncated",
+        "the last consistency hash dropped",
+        True,
+        {**grew, "proof": grew["proof"][:-1]},
+    )
+    add(
+        "consistency_old_unsigned",
+        "the old head's signature flipped",
+        True,
+        {**grew, "old": {**grew["old"], "signature": _flip(grew["old"]["signature"])}},
+    )
+    other_log = _signed(6, _OTHER_KEY, 1_764_000_000_000)
+    add("consistency_two_logs", "the old head is of another log", True, {**grew, "old": other_log})
+    return out
+
+
 def build() -> dict[str, dict[str, dict[str, Any]]]:
-    return {"inclusion": inclusion_vectors(), "consistency": consistency_vectors()}
+    return {
+        "inclusion": inclusion_vectors(),
+        "consistency": consistency_vectors(),
+        "proof_file": proof_file_vectors(),
+    }
 
 
 def render(vector: dict[str, Any]) -> str:

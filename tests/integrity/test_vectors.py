@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from chatledger.integrity.errors import ProofError
-from chatledger.integrity.proof import verify_consistency, verify_inclusion
+from chatledger.integrity.errors import ProofError, VerificationError
+from chatledger.integrity.proof import verify_consistency, verify_inclusion, verify_proof_file
 from tests.integrity import make_vectors
 
 VECTORS = Path(__file__).parent / "vectors"
 INCLUSION = sorted((VECTORS / "inclusion").glob("*.json"))
 CONSISTENCY = sorted((VECTORS / "consistency").glob("*.json"))
+PROOF_FILES = sorted((VECTORS / "proof_file").glob("*.json"))
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -57,6 +58,17 @@ def test_consistency_vector(path: Path) -> None:
         run()
 
 
+@pytest.mark.parametrize("path", PROOF_FILES, ids=lambda p: p.stem)
+def test_proof_file_vector(path: Path) -> None:
+    v = _load(path)
+    if v["want_error"]:
+        with pytest.raises(VerificationError):  # ProofError is one
+            verify_proof_file(v["file"], trusted_key_id=v["trusted_key_id"])
+    else:
+        check = verify_proof_file(v["file"], trusted_key_id=v["trusted_key_id"])
+        assert check.tree_size == 13
+
+
 def test_vectors_are_mostly_corruptions_and_current() -> None:
     built = make_vectors.build()
     for kind, vectors in built.items():
@@ -65,3 +77,4 @@ def test_vectors_are_mostly_corruptions_and_current() -> None:
             f"{kind} vectors are stale: run python -m tests.integrity.make_vectors"
         )
         assert sum(v["want_error"] for v in vectors.values()) > len(vectors) / 2
+    assert len(PROOF_FILES) == len(built["proof_file"]) > 30

@@ -44,6 +44,9 @@ def _source(store: SQLiteStore) -> int:
     )
 
 
+LEAF = bytes(32)  # the ledger's own tests live in tests/integrity/test_archive_ledger.py
+
+
 def test_timeline_order_and_time_filters_follow_ids(store: SQLiteStore) -> None:
     with store.transaction():
         source_id = _source(store)
@@ -51,7 +54,7 @@ def test_timeline_order_and_time_filters_follow_ids(store: SQLiteStore) -> None:
         assert created
         times = (3_000, 1_000, 2_000, 2_000, 999)
         batch = [
-            NewMessage(_message(ts, f"m{i}"), f"k{i}".encode(), 0, conversation_id, None)
+            NewMessage(_message(ts, f"m{i}"), f"k{i}".encode(), 0, conversation_id, None, leaf_hash=LEAF)
             for i, ts in enumerate(times)
         ]
         assert store.add_messages(source_id, batch) == 5
@@ -71,13 +74,15 @@ def test_a_known_key_passed_as_new_is_a_collision_and_writes_nothing(store: SQLi
     with store.transaction():
         source_id = _source(store)
         conversation_id, _ = store.ensure_conversation(Conversation(Platform.GENERIC, "c", "c"))
-        store.add_messages(source_id, [NewMessage(_message(1, "a"), b"k", 0, conversation_id, None)])
+        store.add_messages(
+            source_id, [NewMessage(_message(1, "a"), b"k", 0, conversation_id, None, leaf_hash=LEAF)]
+        )
         with pytest.raises(KeyCollision):
             store.add_messages(
                 source_id,
                 [
-                    NewMessage(_message(2, "b"), b"k2", 0, conversation_id, None),
-                    NewMessage(_message(3, "c"), b"k", 0, conversation_id, None),
+                    NewMessage(_message(2, "b"), b"k2", 0, conversation_id, None, leaf_hash=LEAF),
+                    NewMessage(_message(3, "c"), b"k", 0, conversation_id, None, leaf_hash=LEAF),
                 ],
             )
         assert [m.text for m in store.messages(conversation_id)] == ["a"]

@@ -35,11 +35,22 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def init_command(ctx: typer.Context) -> None:
-    """Create the archive (imports create it too). Example: chatledger --db case.db init"""
+    """Create the archive and its signing key (imports create both too); give an archive made before the
+    log existed its log. Example: chatledger --db case.db init"""
+    from chatledger.integrity import ledger
+
     st = state(ctx)
     store = st.store()
+    key, created = ledger.ensure_key(st.settings.key_path)
+    added = ledger.ensure_ledger(store, key)
     out.print(f"archive {escape(str(st.settings.db_path))} ready (schema {store.schema_version()})")
     out.print(f"originals kept in {escape(str(st.settings.originals_dir))}")
+    out.print(
+        f"signing key {escape(str(key.path))} ({'created' if created else 'present'}), "
+        f"fingerprint {ledger.fingerprint(key.public)}"
+    )
+    if added:
+        out.print(f"logged {added:,} existing sources and messages, and signed the log")
 
 
 def sources_command(ctx: typer.Context, as_json: JsonOption = False) -> None:

@@ -67,7 +67,12 @@ def import_command(
     )
     with RichImportProgress(quiet=quiet or as_json) as progress:
         result = import_paths(
-            store, paths, originals_dir=st.settings.originals_dir, options=options, progress=progress
+            store,
+            paths,
+            originals_dir=st.settings.originals_dir,
+            options=options,
+            progress=progress,
+            key_path=st.settings.key_path,
         )
     if as_json:
         print_json(result)

@@ -110,10 +110,31 @@ def request_timestamp(url: str, data: bytes, *, timeout: float = 30.0) -> Timest
         raise VerificationError(
             f"timestamp nonce is {info.nonce}, want {query.nonce}: the answer is not ours"
         )
-    imprint = info.message_imprint
-    if imprint.hash_algorithm != _SHA256 or imprint.message != hashlib.sha256(data).digest():
-        raise VerificationError("timestamp message imprint is not the SHA-256 of the data sent")
+    _check_imprint(response, data)
     return parse_timestamp(body)
+
+
+def _check_imprint(response: rfc3161_client.TimeStampResponse, data: bytes) -> None:
+    imprint = response.tst_info.message_imprint
+    if imprint.hash_algorithm != _SHA256 or imprint.message != hashlib.sha256(data).digest():
+        raise VerificationError("timestamp message imprint is not the SHA-256 of the data")
+
+
+def check_imprint(token: TimestampToken | bytes, data: bytes) -> datetime:
+    """Check only that ``token`` is a granted answer stamping ``data``; returns its time.
+
+    Without the TSA's certificate this is all that can be checked: it does not say who signed.
+    """
+    response = _decode(token.der if isinstance(token, TimestampToken) else token)
+    if response.status != rfc3161_client.PKIStatus.GRANTED:
+        raise VerificationError(f"timestamp status is {response.status}, want 0 (granted)")
+    try:
+        _check_imprint(response, data)
+        return response.tst_info.gen_time
+    except VerificationError:
+        raise
+    except Exception as exc:
+        raise VerificationError(f"timestamp token cannot be read: {exc}") from exc
 
 
 def _load_certs(pem: bytes, what: str) -> list[x509.Certificate]:

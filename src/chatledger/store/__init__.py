@@ -5,25 +5,35 @@ from __future__ import annotations
 from pathlib import Path
 
 from chatledger.store.base import (
+    MESSAGE_LEAF,
+    SOURCE_LEAF,
     ArchiveStats,
     KeyCollision,
+    LedgerEntry,
     MessageFilter,
     NewMessage,
     SearchRow,
     SourceCoverage,
     Store,
+    StoredHead,
+    StoredTimestamp,
 )
 from chatledger.store.sqlite import SQLiteStore
 
 __all__ = [
     "ArchiveStats",
     "KeyCollision",
+    "LedgerEntry",
+    "MESSAGE_LEAF",
     "MessageFilter",
     "NewMessage",
     "SearchRow",
+    "SOURCE_LEAF",
     "SQLiteStore",
     "SourceCoverage",
     "Store",
+    "StoredHead",
+    "StoredTimestamp",
     "open_store",
 ]
 

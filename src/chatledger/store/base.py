@@ -7,6 +7,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
+from chatledger.integrity.canonical import MessageEvidence, SourceEvidence
+from chatledger.integrity.merkle import HashReader
+from chatledger.integrity.tree_head import SignedTreeHead
 from chatledger.model import Conversation, Message, Participant, Person, Source
 
 
@@ -15,8 +18,9 @@ class KeyCollision(Exception):
 
 
 class NewMessage(NamedTuple):
-    """A parsed message ready for the archive: its identity key, resolved row ids, and its search-index
-    tokens (``chatledger.search.tokens.index_tokens`` of its text; None: the store computes them)."""
+    """A parsed message ready for the archive: its identity key, resolved row ids, its search-index
+    tokens (``chatledger.search.tokens.index_tokens`` of its text; None: the store computes them) and its
+    ledger leaf hash (``integrity.canonical.message_leaf_hash``; required for a new message)."""
 
     message: Message
     key: bytes
@@ -25,6 +29,45 @@ class NewMessage(NamedTuple):
     sender_id: int | None
     existing_id: int | None = None
     tokens: str | None = None
+    leaf_hash: bytes | None = None
+
+
+SOURCE_LEAF = 0
+MESSAGE_LEAF = 1
+"""``kind`` of a ledger leaf: a source's custody record or a message."""
+
+
+class LedgerEntry(NamedTuple):
+    """One stored leaf and, re-read from the archive, what it stands for (None: that row is gone)."""
+
+    leaf_index: int
+    kind: int
+    ref: int
+    hash: bytes
+    evidence: MessageEvidence | SourceEvidence | None
+    conversation_id: int | None = None  # for a message
+
+
+@dataclass(frozen=True, slots=True)
+class StoredHead:
+    """A signed tree head as archived; ``id`` numbers them in the order they were made."""
+
+    id: int
+    signed: SignedTreeHead
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTimestamp:
+    """An RFC 3161 token over head ``head_id``, with the certificates it was checked with at stamping."""
+
+    id: int
+    head_id: int
+    tsa_url: str
+    token: bytes
+    gen_time: str
+    tsa_cert_pem: str | None
+    ca_cert_pem: str | None
+    stamped_at: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +223,44 @@ class Store(Protocol):
     ) -> tuple[list[Message], list[Message]]: ...
 
     def find_participants(self, ref: str) -> list[Participant]: ...
+
+    # ledger (the Merkle log; new messages' leaves are appended by ``add_messages``)
+    def ledger_size(self) -> int: ...
+
+    def ledger_root(self) -> bytes: ...
+
+    def ledger_reader(self) -> HashReader: ...
+
+    def append_leaves(self, kind: int, entries: Sequence[tuple[int, bytes]]) -> None: ...
+
+    def leaf_index(self, kind: int, ref: int) -> int | None: ...
+
+    def ledger_entry(self, index: int) -> LedgerEntry: ...
+
+    def iter_ledger(
+        self, start: int = 0, end: int | None = None, batch_size: int = 5000
+    ) -> Iterator[LedgerEntry]: ...
+
+    def iter_ledger_nodes(self) -> Iterator[tuple[int, int, bytes]]: ...
+
+    def unledgered(self, kind: int) -> Iterator[LedgerEntry]: ...
+
+    def add_tree_head(self, signed: SignedTreeHead) -> int: ...
+
+    def tree_heads(self) -> list[StoredHead]: ...
+
+    def add_timestamp(
+        self,
+        head_id: int,
+        *,
+        tsa_url: str,
+        token: bytes,
+        gen_time: str,
+        tsa_cert_pem: str | None,
+        ca_cert_pem: str | None,
+    ) -> int: ...
+
+    def timestamps(self) -> list[StoredTimestamp]: ...
 
     # people
     def people(self) -> list[Person]: ...

@@ -34,6 +34,7 @@ from chatledger.model import (
 )
 from chatledger.search.tokens import index_tokens
 from chatledger.store.base import (
+    MESSAGE_LEAF,
     ArchiveStats,
     KeyCollision,
     MessageFilter,
@@ -41,6 +42,7 @@ from chatledger.store.base import (
     SearchRow,
     SourceCoverage,
 )
+from chatledger.store.sqlite_ledger import SQLiteLedgerMixin
 
 _MESSAGE_COLUMNS = (
     "m.id, m.key, c.platform, c.platform_id, p.platform_id, m.sender_name, m.ts_ms, m.utc_offset_min, "
@@ -120,7 +122,7 @@ def _migrations() -> list[tuple[str, str]]:
     return [(name.removesuffix(".sql"), folder.joinpath(name).read_text(encoding="utf-8")) for name in files]
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteLedgerMixin):
     """A chatledger archive in one SQLite file."""
 
     def __init__(self, path: Path | str) -> None:
@@ -139,6 +141,7 @@ class SQLiteStore:
         self._db.execute("PRAGMA temp_store=MEMORY")
         self._depth = 0
         self._ids: _TimeOrderedIds | None = None
+        self._frontier = None
         self._migrate()
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -154,6 +157,7 @@ class SQLiteStore:
         """One atomic unit; nested calls become savepoints. Any exception rolls back."""
         if self._depth == 0:
             self._db.execute("BEGIN IMMEDIATE")
+            self._frontier = None  # another process may have appended since
         else:
             self._db.execute(f"SAVEPOINT sp{self._depth}")
         self._depth += 1
@@ -161,6 +165,7 @@ class SQLiteStore:
             yield
         except BaseException:
             self._depth -= 1
+            self._frontier = None
             if self._depth == 0:
                 self._db.execute("ROLLBACK")
                 self._ids = None
@@ -452,13 +457,17 @@ class SQLiteStore:
         sightings: list[tuple[int, int, str]] = []
         attachments: list[tuple[Any, ...]] = []
         search_rows: list[tuple[int, str]] = []
+        leaves: list[tuple[int, bytes]] = []
         fields = _MESSAGE_FIELDS
-        for message, key, ordinal, conversation_id, sender_id, existing_id, tokens in batch:
+        for message, key, ordinal, conversation_id, sender_id, existing_id, tokens, leaf_hash in batch:
             if existing_id is not None:
                 sightings.append((existing_id, source_id, message.locator))
                 continue
             extra = message.extra
             next_id = allocate(message.ts_ms)
+            if leaf_hash is None:
+                raise ArchiveError(f"{message.locator}: a new message needs its ledger leaf hash")
+            leaves.append((next_id, leaf_hash))
             search_rows.append((next_id, index_tokens(message.text) if tokens is None else tokens))
             rows.append(
                 (next_id, key, conversation_id, sender_id, ordinal, source_id)
@@ -471,6 +480,7 @@ class SQLiteStore:
                     for a in message.attachments
                 )
         self._insert_batch(rows, sightings, attachments, search_rows)
+        self.append_leaves(MESSAGE_LEAF, leaves)
         return len(rows)
 
     def _insert_batch(
