@@ -7,6 +7,7 @@ from pathlib import Path
 from chatledger.store.base import (
     ArchiveStats,
     KeyCollision,
+    MessageContent,
     MessageFilter,
     NewMessage,
     SearchRow,
@@ -18,6 +19,7 @@ from chatledger.store.sqlite import SQLiteStore
 __all__ = [
     "ArchiveStats",
     "KeyCollision",
+    "MessageContent",
     "MessageFilter",
     "NewMessage",
     "SearchRow",

@@ -1,0 +1,894 @@
+"""Authenticity checks: what about a source suggests it is not the untouched export it claims to be.
+
+They run at the end of every import, inside its transaction, and their findings are stored with the source
+(``check_source(store, source_id)`` reads them back; ``chatledger check`` prints them). Each finding has a
+severity, an English and a Chinese explanation, and names the messages it rests on (archive id, chat,
+locator in the source). The checks:
+
+* ``out_of_order`` — a run of messages written later in the file than a message with a later time (each run
+  once, not every message). Files are read oldest first, Meta's newest first; e-mail is not checked (a
+  mailbox has no order). WhatsApp is allowed a minute of disorder (messages queued offline).
+* ``future`` — messages dated after the import (10 minutes of clock difference allowed).
+* ``before_platform`` — messages dated before the platform existed (``PLATFORM_LAUNCH``).
+* ``after_export`` — messages dated after the export's own time: stated by the export (DiscordChatExporter
+  ``exportedAt``, ChatLab ``exportedAt``, LINE ``保存日時``/``Saved on``), a zip member's time (WhatsApp's
+  "export chat" zip), else the file's modification time (weaker: copying can change it).
+* ``duplicate_id`` — a platform message id twice in one file, with different content (HIGH) or the same
+  (INFO); ``archive_conflict`` — an id the archive already holds from another source with different
+  content. The conflicting copy is archived as its own message (``extra.duplicate_platform_id``), never
+  dropped; a copy differing only in time keeps the archived message and the finding records both times.
+* ``sequence_gap`` — missing ids where ids are sequential per chat: Telegram supergroups and channels
+  (``channel…`` chats). Telegram's private chats and basic groups number messages per account, WeChat's
+  ``localId`` counts per database, ``MsgSvrID`` and snowflakes are not sequential: those are not checked.
+* ``edited``, ``recalled`` — counts and which messages carry edit or recall markers.
+* ``mixed_offsets`` — one source written in several UTC offsets (two offsets an hour apart that switch at
+  most twice a year are daylight saving time and not reported).
+* ``name_change`` — a sender whose display name changes within the file (old → new, at which message).
+
+Memory stays bounded: per chat and per sender a few numbers, at most ``MAX_LISTED`` messages per finding
+and ``MAX_FINDINGS`` findings per check; the time-threshold checks are index range queries at the end.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chatledger.errors import NotFoundError
+from chatledger.integrity.canonical import normalise_text
+from chatledger.model import (
+    AuthenticityFinding,
+    FindingSeverity,
+    Message,
+    MessageKind,
+    MessageRef,
+    Platform,
+    Source,
+    to_datetime,
+)
+from chatledger.store.base import MessageContent, NewMessage, Store
+
+INFO, WARNING, HIGH = FindingSeverity.INFO, FindingSeverity.WARNING, FindingSeverity.HIGH
+
+PLATFORM_LAUNCH: dict[Platform, date] = {
+    Platform.QQ: date(1999, 2, 1),  # OICQ, February 1999
+    # Messenger exports hold the whole Facebook inbox, which predates the 2011 Messenger app; Facebook
+    # opened in February 2004.
+    Platform.MESSENGER: date(2004, 2, 1),
+    Platform.WHATSAPP: date(2009, 1, 1),
+    Platform.INSTAGRAM: date(2010, 10, 1),
+    Platform.WECHAT: date(2011, 1, 21),
+    Platform.LINE: date(2011, 6, 1),
+    Platform.TELEGRAM: date(2013, 8, 1),
+    Platform.SLACK: date(2013, 8, 1),
+    Platform.DINGTALK: date(2014, 12, 1),
+    Platform.DISCORD: date(2015, 5, 1),
+    Platform.FEISHU: date(2016, 1, 1),  # Lark began inside ByteDance in 2016, public in 2017
+    Platform.WECOM: date(2016, 4, 1),
+}
+"""The first day a platform's messages can carry (a conservative month start); e-mail and generic have none."""
+
+MAX_LISTED = 20
+MAX_FINDINGS = 200
+FUTURE_SLACK_MS = 10 * 60_000
+EXPORT_SLACK_MS = 60_000  # exports state their time to the minute
+_ORDER_SLACK_MS = {"whatsapp": 60_000}
+_NEWEST_FIRST = frozenset({"messenger-json", "instagram-json"})
+_UNORDERED = frozenset({"email-mbox", "email-eml"})
+_NOTICE_KINDS = frozenset(
+    {MessageKind.SYSTEM, MessageKind.RECALL}
+)  # names read from notice text, not a field
+
+# (conversation id, locator, ts_ms, offset, final key, existing archive id): a message, before its id is known
+_Ref = tuple[int, str, int, int, bytes, int | None]
+_Pending = tuple[Message, int, int | None, str, str, bytes, str]
+"""ingest's parsed message: message, chat row, sender row, platform, normalised text, first key, tokens."""
+
+
+def when(ts_ms: int, offset: int) -> str:
+    """A time as the finding texts print it, in the offset the record used."""
+    return to_datetime(ts_ms, offset).strftime("%Y-%m-%d %H:%M:%S %z").removesuffix(" +0000") + (
+        " UTC" if offset == 0 else ""
+    )
+
+
+class _Run:
+    __slots__ = ("anchor", "first", "last", "count", "lowest")
+
+    def __init__(self, anchor: _Ref, first: _Ref) -> None:
+        self.anchor, self.first, self.last, self.count, self.lowest = anchor, first, first, 1, first
+
+
+class _Chat:
+    """Per-chat state: the order run being read, the latest message so far, the last offset and id."""
+
+    __slots__ = ("top", "top_ref", "run", "offset", "switches", "last_id", "last_id_ref", "gaps", "missing")
+
+    def __init__(self) -> None:
+        self.top: int | None = None
+        self.top_ref: _Ref | None = None
+        self.run: _Run | None = None
+        self.offset: int | None = None
+        self.switches = 0
+        self.last_id: int | None = None
+        self.last_id_ref: _Ref | None = None
+        self.gaps: list[tuple[_Ref, _Ref, int]] = []
+        self.missing = 0
+
+
+class _Listed:
+    """A count with the first few messages it covers."""
+
+    __slots__ = ("count", "refs")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.refs: list[_Ref] = []
+
+    def add(self, ref: _Ref) -> None:
+        self.count += 1
+        if len(self.refs) < MAX_LISTED:
+            self.refs.append(ref)
+
+
+class SourceChecks:
+    """The checks for one source, fed by the import as it writes; ``finish`` stores and returns the findings."""
+
+    def __init__(
+        self,
+        store: Store,
+        source: Source,
+        source_id: int,
+        *,
+        formats: Sequence[str],
+        path: Path | None = None,
+        members: Sequence[str] = (),
+    ) -> None:
+        self.store = store
+        self.source = source
+        self.source_id = source_id
+        self.sign = -1 if _NEWEST_FIRST.intersection(formats) else 1
+        # e-mail: a mailbox has no order, and every sender's clock writes its own offset
+        self.check_order = self.check_offsets = not _UNORDERED.issuperset(formats)
+        self.path = path
+        self.members = list(members)
+        self.chats: dict[int, _Chat] = {}
+        self.platforms: dict[int, str] = {}
+        self.runs: list[_Run] = []
+        self.runs_unlisted = 0
+        self.offsets: dict[int, list[Any]] = {}  # offset -> [count, first ref]
+        self.first_ts: int | None = None
+        self.last_ts: int | None = None
+        self.names: dict[int, str] = {}  # sender row -> the display name last seen
+        self.renames: dict[tuple[int, str, str], list[Any]] = {}  # (sender, old, new) -> [count, first ref]
+        self.edited = _Listed()
+        self.recalled = _Listed()
+        self.repeats_same = _Listed()
+        self.repeats: list[
+            tuple[_Ref, int, MessageContent, MessageContent, str]
+        ] = []  # copy, first copy's id, …, id
+        self.repeats_unlisted = 0
+        self.conflicts: dict[
+            tuple[int, str], list[Any]
+        ] = {}  # (chat, locator) -> [archived id, old, new, ref]
+        self.conflicts_unlisted = 0
+
+    # -- fed during the import --------------------------------------------------------------------
+    def hold_conflicts(self, items: Sequence[_Pending], known: dict[bytes, tuple[int, bool]]) -> None:
+        """Before a batch is written: a platform id the archive holds from another source, with other
+        content, is marked as held by this source, so the writer archives the copy as its own message."""
+        candidates, firsts = [], set()
+        for item in items:  # a key's later copies in the batch are repeats within the file, not conflicts
+            key = item[5]
+            if item[0].platform_msg_id and key in known and not known[key][1] and key not in firsts:
+                firsts.add(key)
+                candidates.append((item, known[key][0]))
+        if not candidates:
+            return
+        archived = self.store.message_contents([ident for _, ident in candidates])
+        for item, ident in candidates:
+            message, conversation_id, text = item[0], item[1], item[4]
+            old = archived.get(ident)
+            if old is None:
+                continue
+            same_content = (
+                old.sender == message.sender
+                and old.kind == message.kind.value
+                and normalise_text(old.text) == text
+            )
+            if same_content and old.ts_ms == message.ts_ms:
+                continue
+            if not same_content:
+                known[item[5]] = (ident, True)  # kept as its own message (ingest: _next_identity)
+            slot = (conversation_id, message.locator)
+            if slot in self.conflicts:
+                continue
+            if len(self.conflicts) >= MAX_FINDINGS:
+                self.conflicts_unlisted += 1
+                continue
+            new = MessageContent(
+                message.sender, message.ts_ms, message.kind.value, message.text, message.edited_ts_ms
+            )
+            ref: _Ref = (conversation_id, message.locator, message.ts_ms, message.utc_offset_min, item[5],
+                         ident if same_content else None)  # fmt: skip
+            self.conflicts[slot] = [ident, old, new, ref, message.platform_msg_id]
+
+    def observe(self, items: Sequence[_Pending], batch: Sequence[NewMessage]) -> None:
+        """After a batch is written (``batch[i]`` is ``items[i]`` resolved), in file order."""
+        chats, sign, check_order = self.chats, self.sign, self.check_order
+        offsets, names = self.offsets, self.names
+        repeats: list[tuple[_Ref, bytes, Message, str]] = []
+        for item, new in zip(items, batch, strict=True):
+            message = new.message
+            conversation_id = new.conversation_id
+            ts = message.ts_ms
+            offset = message.utc_offset_min
+            ref: _Ref = (conversation_id, message.locator, ts, offset, new.key, new.existing_id)
+            chat = chats.get(conversation_id)
+            if chat is None:
+                chat = chats[conversation_id] = _Chat()
+                self.platforms[conversation_id] = item[3]
+            if check_order:
+                self._order(chat, ref, sign * ts, _ORDER_SLACK_MS.get(item[3], 0))
+            if chat.offset != offset:
+                if chat.offset is not None:
+                    chat.switches += 1
+                chat.offset = offset
+                seen = offsets.get(offset)
+                if seen is None:
+                    offsets[offset] = [0, ref]
+            offsets[offset][0] += 1
+            if self.first_ts is None or ts < self.first_ts:
+                self.first_ts = ts
+            if self.last_ts is None or ts > self.last_ts:
+                self.last_ts = ts
+            name = message.sender_name
+            if name and new.sender_id is not None and message.kind not in _NOTICE_KINDS:
+                self._name(new.sender_id, name, message.sender, ref, names)
+            if message.edited_ts_ms is not None or (message.extra and message.extra.get("edited")):
+                self.edited.add(ref)
+            if message.kind is MessageKind.RECALL:
+                self.recalled.add(ref)
+            msg_id = message.platform_msg_id
+            if msg_id is not None:
+                if item[3] == "telegram" and message.conversation.startswith("channel"):
+                    self._sequence(chat, ref, msg_id)
+                if message.extra and message.extra.get("duplicate_platform_id"):
+                    conflict = self.conflicts.get((conversation_id, message.locator))
+                    if conflict is not None:
+                        conflict[3] = ref
+                    else:
+                        repeats.append((ref, item[5], message, item[4]))
+        if repeats:
+            self._repeats(repeats)
+
+    def _order(self, chat: _Chat, ref: _Ref, ts: int, slack: int) -> None:
+        top = chat.top
+        if top is None or ts > top:
+            self._end_run(chat)
+            chat.top, chat.top_ref = ts, ref
+        elif ts >= top - slack:
+            self._end_run(chat)
+        elif chat.run is None:
+            assert chat.top_ref is not None
+            chat.run = _Run(chat.top_ref, ref)
+        else:
+            run = chat.run
+            run.last = ref
+            run.count += 1
+            if self.sign * ref[2] < self.sign * run.lowest[2]:
+                run.lowest = ref
+
+    def _end_run(self, chat: _Chat) -> None:
+        if chat.run is not None:
+            if len(self.runs) < MAX_FINDINGS:
+                self.runs.append(chat.run)
+            else:
+                self.runs_unlisted += 1
+            chat.run = None
+
+    def _name(self, sender_id: int, name: str, sender: str | None, ref: _Ref, names: dict[int, str]) -> None:
+        before = names.get(sender_id)
+        if before is None:
+            if name != sender:  # a name equal to the id (WhatsApp, Meta) cannot change; not kept
+                names[sender_id] = name
+        elif before != name:
+            names[sender_id] = name
+            change = self.renames.get((sender_id, before, name))
+            if change is not None:
+                change[0] += 1
+            elif len(self.renames) < MAX_FINDINGS:
+                self.renames[sender_id, before, name] = [1, ref]
+
+    def _sequence(self, chat: _Chat, ref: _Ref, msg_id: str) -> None:
+        if not msg_id.isdigit():
+            return
+        number = int(msg_id)
+        last = chat.last_id
+        if last is not None and number > last + 1:
+            chat.missing += number - last - 1
+            if len(chat.gaps) < MAX_LISTED:
+                assert chat.last_id_ref is not None
+                chat.gaps.append((chat.last_id_ref, ref, number - last - 1))
+        if last is None or number > last:
+            chat.last_id, chat.last_id_ref = number, ref
+
+    def _repeats(self, repeats: list[tuple[_Ref, bytes, Message, str]]) -> None:
+        """Copies of an id this file already held: compared with the first copy (written by now)."""
+        first = self.store.known_keys(self.source_id, [key for _, key, _, _ in repeats])
+        contents = self.store.message_contents([ident for ident, _ in first.values()])
+        for ref, key, message, text in repeats:
+            found = first.get(key)
+            original = contents.get(found[0]) if found else None
+            if original is None:
+                continue
+            copy = MessageContent(
+                message.sender, message.ts_ms, message.kind.value, message.text, message.edited_ts_ms
+            )
+            if (original.sender, original.ts_ms, original.kind, normalise_text(original.text)) == (
+                copy.sender, copy.ts_ms, copy.kind, text
+            ):  # fmt: skip
+                self.repeats_same.add(ref)
+            elif len(self.repeats) < MAX_FINDINGS:
+                assert found is not None
+                self.repeats.append((ref, found[0], original, copy, message.platform_msg_id or ""))
+            else:
+                self.repeats_unlisted += 1
+
+    # -- at the end of the import -----------------------------------------------------------------
+    def finish(self, meta: dict[str, Any]) -> list[AuthenticityFinding]:
+        """Run the threshold checks, name every message by archive id, store the findings, return them."""
+        for chat in self.chats.values():
+            self._end_run(chat)
+        findings: list[_Draft] = []
+        findings += self._order_findings()
+        findings += self._threshold_findings(meta)
+        findings += self._duplicate_findings()
+        findings += self._gap_findings()
+        findings += self._marker_findings()
+        findings += self._offset_findings()
+        findings += self._rename_findings()
+        resolved = self._resolve(
+            [ref for draft in findings for ref, _ in draft.refs if isinstance(ref, tuple)]
+        )
+        stored = [draft.build(self.source_id, resolved) for draft in findings]
+        self.store.add_findings(stored)
+        return check_source(self.store, self.source_id)
+
+    def _resolve(self, refs: list[_Ref]) -> dict[bytes, int]:
+        keys = list({ref[4] for ref in refs if ref[5] is None})
+        return {key: found[0] for key, found in self.store.known_keys(self.source_id, keys).items()}
+
+    def _order_findings(self) -> list[_Draft]:
+        drafts = []
+        for run in self.runs:
+            anchor, first, last, lowest = run.anchor, run.first, run.last, run.lowest
+            span = f"{first[1]}" if run.count == 1 else f"{first[1]} … {last[1]}"
+            earlier = abs(anchor[2] - lowest[2])
+            en, zh = (
+                ("earlier", "早")
+                if self.sign > 0
+                else ("later (the file is newest first)", "晚（文件为新到旧）")
+            )
+            drafts.append(
+                _Draft(
+                    "out_of_order",
+                    WARNING,
+                    run.count,
+                    f"{_n(run.count)} at {span}, dated from {when(lowest[2], lowest[3])}, {'comes' if run.count == 1 else 'come'} after "
+                    f"{anchor[1]} dated {when(anchor[2], anchor[3])} ({_duration(earlier)} {en}): the file "
+                    "is out of time order here — messages moved, inserted or re-timed, or that one time is wrong.",
+                    f"{span} 处的 {run.count} 条消息（最早 {when(lowest[2], lowest[3])}）排在时间为 "
+                    f"{when(anchor[2], anchor[3])} 的 {anchor[1]} 之后，却{zh}了 {_duration_zh(earlier)}："
+                    "文件在此处不按时间顺序——消息可能被移动、插入或改过时间，或那一条的时间有误。",
+                    [(anchor, "later message before the run"), (first, "run start"), (last, "run end")]
+                    if run.count > 1
+                    else [(anchor, "later message before the run"), (first, "run start")],
+                    anchor[0],
+                    {"earlier_by_ms": earlier, "lowest_ts_ms": lowest[2]},
+                )
+            )
+        if self.runs_unlisted:
+            drafts.append(
+                _more("out_of_order", WARNING, self.runs_unlisted, "out-of-order runs", "处时间倒序")
+            )
+        return drafts
+
+    def _threshold_findings(self, meta: dict[str, Any]) -> list[_Draft]:
+        imported_ms = int(self.source.imported_at.timestamp() * 1000)
+        members = self.members + [
+            str(chat["member"])
+            for chat in meta.get("whatsapp_chats", [])
+            if isinstance(chat, dict) and chat.get("member")
+        ]
+        hints = zip_member_times(self.path, members, self.source.timezone) if self.path else []
+        exported = export_time(meta, self.source, hints)
+        drafts = []
+        for conversation_id, platform in self.platforms.items():
+            count, refs = self.store.source_messages_in_span(
+                self.source_id, conversation_id, after_ms=imported_ms + FUTURE_SLACK_MS, before_ms=None,
+                limit=MAX_LISTED,
+            )  # fmt: skip
+            if count:
+                at = when(imported_ms, 0)
+                drafts.append(
+                    _Draft(
+                        "future",
+                        HIGH,
+                        count,
+                        f"{_n(count)} dated after this import ({at}), the latest "
+                        f"{when(refs[-1].ts_ms or 0, refs[-1].utc_offset_min)} at {refs[-1].locator}: a device clock "
+                        f"was wrong, the times were edited, or the zone assumed (--tz {self.source.timezone}) is wrong.",
+                        f"{count} 条消息的时间晚于本次导入（{at}），最晚一条 "
+                        f"{when(refs[-1].ts_ms or 0, refs[-1].utc_offset_min)}（{refs[-1].locator}）："
+                        f"设备时钟有误、时间被改过，或所设时区（--tz {self.source.timezone}）不对。",
+                        _span_refs(refs, count),
+                        conversation_id,
+                        {"imported_at_ms": imported_ms},
+                    )
+                )
+            launch = next((d for p, d in PLATFORM_LAUNCH.items() if p.value == platform), None)
+            if launch is not None:
+                launch_ms = int(
+                    datetime(launch.year, launch.month, launch.day, tzinfo=UTC).timestamp() * 1000
+                )
+                count, refs = self.store.source_messages_in_span(
+                    self.source_id, conversation_id, after_ms=None, before_ms=launch_ms, limit=MAX_LISTED
+                )
+                if count:
+                    first = refs[0]
+                    drafts.append(
+                        _Draft(
+                            "before_platform",
+                            HIGH,
+                            count,
+                            f"{_n(count)} dated before {platform} existed ({launch.isoformat()}), the "
+                            f"earliest {when(first.ts_ms or 0, first.utc_offset_min)} at {first.locator}: such a "
+                            "time cannot come from the platform (an edited time or a broken clock).",
+                            f"{count} 条消息的时间早于 {platform} 面世（{launch.isoformat()}），最早一条 "
+                            f"{when(first.ts_ms or 0, first.utc_offset_min)}（{first.locator}）：平台不可能产生这样的"
+                            "时间（时间被改过或时钟损坏）。",
+                            _span_refs(refs, count),
+                            conversation_id,
+                            {"platform_launch": launch.isoformat()},
+                        )
+                    )
+            if exported is not None:
+                basis, at_ms = exported
+                count, refs = self.store.source_messages_in_span(
+                    self.source_id, conversation_id, after_ms=at_ms + EXPORT_SLACK_MS, before_ms=None,
+                    limit=MAX_LISTED,
+                )  # fmt: skip
+                if count:
+                    stated = basis != "file modification time"
+                    last = refs[-1]
+                    drafts.append(
+                        _Draft(
+                            "after_export",
+                            HIGH if stated else WARNING,
+                            count,
+                            f"{_n(count)} dated after the export's own time ({basis}: "
+                            f"{when(at_ms, 0)}), the latest {when(last.ts_ms or 0, last.utc_offset_min)} at "
+                            f"{last.locator}: a file cannot hold messages written after it was made"
+                            + ("." if stated else " (unless its modification time was reset)."),
+                            f"{count} 条消息的时间晚于导出文件自身的时间（{_BASIS_ZH.get(basis, basis)}："
+                            f"{when(at_ms, 0)}），最晚一条 {when(last.ts_ms or 0, last.utc_offset_min)}"
+                            f"（{last.locator}）：文件不可能包含其生成之后的消息"
+                            + ("。" if stated else "（除非文件修改时间被改过）。"),
+                            _span_refs(refs, count),
+                            conversation_id,
+                            {"export_basis": basis, "exported_at_ms": at_ms},
+                        )
+                    )
+        return drafts
+
+    def _duplicate_findings(self) -> list[_Draft]:
+        drafts = []
+        for ref, first_id, original, copy, msg_id in self.repeats:
+            drafts.append(
+                _Draft(
+                    "duplicate_id",
+                    HIGH,
+                    2,
+                    f"Platform message id {msg_id} appears twice in this file with different content "
+                    f"({_difference(original, copy)}); the second copy at {ref[1]} is kept as its own message.",
+                    f"平台消息编号 {msg_id} 在本文件中出现两次且内容不同（{_difference_zh(original, copy)}）；"
+                    f"{ref[1]} 处的第二份作为单独的消息保存。",
+                    [(first_id, "first copy"), (ref, "second copy")],
+                    ref[0],
+                    {"first": original._asdict(), "second": copy._asdict()},
+                )
+            )
+        if self.repeats_unlisted:
+            drafts.append(_more("duplicate_id", HIGH, self.repeats_unlisted, "repeated ids", "处重复编号"))
+        same = self.repeats_same
+        if same.count:
+            drafts.append(
+                _Draft(
+                    "duplicate_id",
+                    INFO,
+                    same.count,
+                    f"{_n(same.count)} repeat an earlier message of this file with the same platform id and "
+                    f"content (first at {same.refs[0][1]}): the export holds them twice; each copy is kept.",
+                    f"{same.count} 条消息与本文件中更早的一条编号和内容都相同（首处 {same.refs[0][1]}）："
+                    "导出文件重复收录；每一份都已保存。",
+                    [(r, "repeat") for r in same.refs],
+                    None,
+                    {},
+                )
+            )
+        for ident, old, new, ref, msg_id in self.conflicts.values():
+            cause, severity = _conflict_cause(old, new)
+            kept = ref[5] is None
+            drafts.append(
+                _Draft(
+                    "archive_conflict",
+                    severity,
+                    1,
+                    f"Platform message id {msg_id} is archived already (message {ident}) with different content "
+                    f"({_difference(old, new)}; {cause}); "
+                    + (
+                        f"this file's copy at {ref[1]} is kept as its own message."
+                        if kept
+                        else f"both times are recorded here; the archived message is kept for {ref[1]}."
+                    ),
+                    f"平台消息编号 {msg_id} 已存档（消息 {ident}）但内容不同（{_difference_zh(old, new)}；"
+                    f"{_CAUSE_ZH[cause]}）；"
+                    + (
+                        f"本文件 {ref[1]} 处的一份作为单独的消息保存。"
+                        if kept
+                        else f"两个时间都记录于此；{ref[1]} 对应已存档的消息。"
+                    ),
+                    [(ident, "archived copy"), (ref, "this file's copy")],
+                    ref[0],
+                    {"archived": old._asdict(), "this_file": new._asdict(), "cause": cause},
+                )  # fmt: skip
+            )
+        if self.conflicts_unlisted:
+            drafts.append(
+                _more(
+                    "archive_conflict",
+                    HIGH,
+                    self.conflicts_unlisted,
+                    "conflicts with the archive",
+                    "处与存档冲突",
+                )
+            )
+        return drafts
+
+    def _gap_findings(self) -> list[_Draft]:
+        drafts = []
+        for conversation_id, chat in self.chats.items():
+            if not chat.missing:
+                continue
+            listed = ", ".join(f"{before[1]} → {after[1]} ({n})" for before, after, n in chat.gaps[:5])
+            refs: list[tuple[_Ref | int, str]] = []
+            for before, after, n in chat.gaps:
+                refs += [(before, f"before a gap of {n}"), (after, "after the gap")]
+            drafts.append(
+                _Draft(
+                    "sequence_gap",
+                    INFO,
+                    chat.missing,
+                    f"{_n(chat.missing, 'message id')} missing from this chat's sequence in {len(chat.gaps)}"
+                    f"{'+' if len(chat.gaps) >= MAX_LISTED else ''} gap(s), e.g. {listed}: messages deleted "
+                    "or left out of the export.",
+                    f"本会话的消息编号缺少 {chat.missing} 个，共 {len(chat.gaps)}"
+                    f"{'+' if len(chat.gaps) >= MAX_LISTED else ''} 处空缺，如 {listed}：消息被删除或未被导出。",
+                    refs,
+                    conversation_id,
+                    {"gaps": [[b[1], a[1], n] for b, a, n in chat.gaps]},
+                )
+            )
+        return drafts
+
+    def _marker_findings(self) -> list[_Draft]:
+        drafts = []
+        if self.edited.count:
+            drafts.append(
+                _Draft(
+                    "edited",
+                    INFO,
+                    self.edited.count,
+                    f"{_n(self.edited.count)} edited after sending (first at {self.edited.refs[0][1]}); "
+                    "the export keeps only the final text.",
+                    f"{self.edited.count} 条消息发送后被编辑过（首处 {self.edited.refs[0][1]}）；导出只保留最终文本。",
+                    [(r, "edited") for r in self.edited.refs],
+                    None,
+                    {},
+                )
+            )
+        if self.recalled.count:
+            drafts.append(
+                _Draft(
+                    "recalled",
+                    INFO,
+                    self.recalled.count,
+                    f"{_n(self.recalled.count)} recalled or deleted, leaving a notice "
+                    f"(first at {self.recalled.refs[0][1]}); what they said is not in the export.",
+                    f"{self.recalled.count} 条消息被撤回或删除，只留下提示（首处 {self.recalled.refs[0][1]}）；"
+                    "原内容不在导出中。",
+                    [(r, "recall notice") for r in self.recalled.refs],
+                    None,
+                    {},
+                )
+            )
+        return drafts
+
+    def _offset_findings(self) -> list[_Draft]:
+        offsets = self.offsets
+        if len(offsets) < 2 or not self.check_offsets:
+            return []
+        switches = sum(chat.switches for chat in self.chats.values())
+        years = ((self.last_ts or 0) - (self.first_ts or 0)) / (365.25 * 86_400_000)
+        pair = sorted(offsets)
+        if (
+            len(pair) == 2
+            and pair[1] - pair[0] == 60
+            and switches <= 2 * (int(years) + 1) * max(1, len(self.chats))
+        ):
+            return []  # daylight saving time
+        listed = ", ".join(
+            f"{_offset(o)} ({c:,})" for o, (c, _) in sorted(offsets.items(), key=lambda kv: -kv[1][0])
+        )
+        refs = [(first, f"first in {_offset(o)}") for o, (_, first) in sorted(offsets.items())]
+        return [
+            _Draft(
+                "mixed_offsets",
+                WARNING,
+                sum(c for c, _ in offsets.values()),
+                f"This source is written in {len(offsets)} UTC offsets — {listed} — switching {switches:,} time(s): "
+                "the records come from devices or exports in different zones, or were edited.",
+                f"本来源的时间使用了 {len(offsets)} 种 UTC 偏移——{listed}——切换 {switches:,} 次："
+                "记录来自不同时区的设备或导出，或被编辑过。",
+                refs,
+                None,
+                {"offsets": {str(o): c for o, (c, _) in offsets.items()}, "switches": switches},
+            )
+        ]
+
+    def _rename_findings(self) -> list[_Draft]:
+        drafts = []
+        for (_, old, new), (count, ref) in self.renames.items():
+            drafts.append(
+                _Draft(
+                    "name_change",
+                    INFO,
+                    count,
+                    f"A sender's display name changes from {old!r} to {new!r} at {ref[1]}"
+                    + (f" ({count} times)" if count > 1 else "")
+                    + ": a rename on the platform, or messages from another export mixed in.",
+                    f"一位发送者的显示名在 {ref[1]} 处由「{old}」变为「{new}」"
+                    + (f"（共 {count} 次）" if count > 1 else "")
+                    + "：平台上改过名，或混入了另一份导出的消息。",
+                    [(ref, "first message under the new name")],
+                    ref[0],
+                    {"old": old, "new": new},
+                )
+            )
+        return drafts
+
+
+class _Draft:
+    """A finding whose messages are not yet named by archive id."""
+
+    def __init__(
+        self,
+        check: str,
+        severity: FindingSeverity,
+        count: int,
+        en: str,
+        zh: str,
+        refs: Sequence[tuple[_Ref | int | MessageRef, str]],
+        conversation_id: int | None,
+        detail: dict[str, Any],
+    ) -> None:
+        self.check, self.severity, self.count, self.en, self.zh = check, severity, count, en, zh
+        self.refs, self.conversation_id, self.detail = refs, conversation_id, detail
+
+    def build(self, source_id: int, ids: dict[bytes, int]) -> AuthenticityFinding:
+        refs = []
+        for ref, role in self.refs:
+            if isinstance(ref, MessageRef):
+                refs.append(
+                    MessageRef(ref.conversation_id, ref.locator, ref.id, ref.ts_ms, ref.utc_offset_min, role)
+                )
+            elif isinstance(ref, int):  # an archived message named by id only
+                refs.append(MessageRef(self.conversation_id or 0, "", ref, None, 0, role))
+            else:
+                conversation_id, locator, ts, offset, key, existing = ref
+                ident = existing if existing is not None else ids.get(key)
+                refs.append(MessageRef(conversation_id, locator, ident, ts, offset, role))
+        return AuthenticityFinding(
+            source_id, self.check, self.severity, self.count, self.en, self.zh, tuple(refs), self.conversation_id,
+            self.detail,
+        )  # fmt: skip
+
+
+def _more(check: str, severity: FindingSeverity, n: int, en: str, zh: str) -> _Draft:
+    return _Draft(
+        check, severity, n, f"{n} further {en} are not listed (at most {MAX_FINDINGS} per check).",
+        f"另有 {n} {zh}未逐条列出（每项检查最多 {MAX_FINDINGS} 条）。", [], None, {"unlisted": n},
+    )  # fmt: skip
+
+
+def _span_refs(refs: list[MessageRef], count: int) -> list[tuple[_Ref | int | MessageRef, str]]:
+    """The store's earliest messages of a span, then (when there are more) its latest."""
+    roles: list[tuple[_Ref | int | MessageRef, str]] = [
+        (r, "earliest" if i == 0 else "") for i, r in enumerate(refs)
+    ]
+    if count > MAX_LISTED:
+        roles[-1] = (refs[-1], "latest")
+    return roles
+
+
+def _n(count: int, noun: str = "message") -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _difference(old: MessageContent, new: MessageContent) -> str:
+    parts = []
+    if old.sender != new.sender:
+        parts.append(f"sender {old.sender!r} → {new.sender!r}")
+    if old.kind != new.kind:
+        parts.append(f"kind {old.kind} → {new.kind}")
+    if normalise_text(old.text) != normalise_text(new.text):
+        parts.append(f"text {_clip(old.text)!r} → {_clip(new.text)!r}")
+    if old.ts_ms != new.ts_ms:
+        parts.append(f"time moved {_duration(abs(new.ts_ms - old.ts_ms))}")
+    return ", ".join(parts)
+
+
+def _difference_zh(old: MessageContent, new: MessageContent) -> str:
+    parts = []
+    if old.sender != new.sender:
+        parts.append(f"发送者 {old.sender} → {new.sender}")
+    if old.kind != new.kind:
+        parts.append(f"类型 {old.kind} → {new.kind}")
+    if normalise_text(old.text) != normalise_text(new.text):
+        parts.append(f"文本「{_clip(old.text)}」→「{_clip(new.text)}」")
+    if old.ts_ms != new.ts_ms:
+        parts.append(f"时间相差 {_duration_zh(abs(new.ts_ms - old.ts_ms))}")
+    return "，".join(parts)
+
+
+_CAUSE_ZH = {
+    "edited since": "此后被编辑过",
+    "edited before": "存档中的一份是后来编辑过的版本",
+    "recalled since": "此后被撤回",
+    "re-timed": "只有时间不同：两次导入的 --tz 是否一致？",
+    "unexplained": "没有编辑或撤回标记",
+}
+_BASIS_ZH = {"file modification time": "文件修改时间", "zip member time": "压缩包内文件时间"}
+
+
+def _conflict_cause(old: MessageContent, new: MessageContent) -> tuple[str, FindingSeverity]:
+    if (old.sender, old.kind, normalise_text(old.text)) == (new.sender, new.kind, normalise_text(new.text)):
+        return "re-timed", WARNING
+    if new.kind == MessageKind.RECALL.value and old.kind != new.kind:
+        return "recalled since", INFO
+    if new.edited_ts_ms is not None and (old.edited_ts_ms is None or new.edited_ts_ms > old.edited_ts_ms):
+        return "edited since", INFO
+    if old.edited_ts_ms is not None and (new.edited_ts_ms is None or old.edited_ts_ms > new.edited_ts_ms):
+        return "edited before", INFO
+    return "unexplained", HIGH
+
+
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _duration(ms: int) -> str:
+    seconds = ms // 1000
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} days"
+
+
+def _duration_zh(ms: int) -> str:
+    seconds = ms // 1000
+    if seconds < 120:
+        return f"{seconds} 秒"
+    if seconds < 7200:
+        return f"{seconds // 60} 分钟"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.1f} 小时"
+    return f"{seconds / 86_400:.1f} 天"
+
+
+def _offset(minutes: int) -> str:
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# -- the export's own time ------------------------------------------------------------------------------
+_LINE_SAVED = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})\s+(午前|午後|上午|下午)?\s*(\d{1,2}):(\d{2})")
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def zip_member_times(path: Path, members: Sequence[str], zone_name: str) -> list[tuple[str, datetime]]:
+    """The modification times a zip records for the members imported (DOS local time, read in the zone)."""
+    if not members:
+        return []
+    try:
+        zone = ZoneInfo(zone_name)
+        with zipfile.ZipFile(path) as archive:
+            return [
+                ("zip member time", datetime(*archive.getinfo(member).date_time, tzinfo=zone))
+                for member in members
+            ]
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return []
+
+
+def export_time(
+    meta: dict[str, Any], source: Source, hints: Sequence[tuple[str, datetime]] = ()
+) -> tuple[str, int] | None:
+    """When the export says it was made (``(basis, epoch ms)``), else the file's modification time."""
+    stated = meta.get("exported_at")
+    if isinstance(stated, (int, float)) and not isinstance(stated, bool):
+        return "stated in the export", int(stated * 1000 if stated < 1e11 else stated)
+    if isinstance(stated, str):
+        try:
+            parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", stated.replace("Z", "+00:00")))
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return "stated in the export", int(parsed.timestamp() * 1000)
+    saved = meta.get("line_saved_on")
+    if isinstance(saved, str) and (match := _LINE_SAVED.search(saved)):
+        year, month, day, half, hour, minute = match.groups()
+        hour_24 = int(hour) % 12 + (12 if half in ("午後", "下午") else 0) if half else int(hour)
+        try:
+            local = datetime(
+                int(year), int(month), int(day), hour_24, int(minute), tzinfo=ZoneInfo(source.timezone)
+            )
+            return "stated in the export", int(local.timestamp() * 1000)
+        except (ValueError, KeyError):
+            pass
+    if hints:
+        basis, latest = max(hints, key=lambda h: h[1])
+        return basis, int(latest.timestamp() * 1000)
+    if source.modified_at is not None:
+        return "file modification time", int(source.modified_at.timestamp() * 1000)
+    return None
+
+
+# -- reading ---------------------------------------------------------------------------------------------
+def check_source(store: Store, source_id: int) -> list[AuthenticityFinding]:
+    """The authenticity findings recorded for a source, most serious first (then in the order found)."""
+    order = {HIGH: 0, WARNING: 1, INFO: 2}
+    return sorted(store.findings(source_id), key=lambda f: (order[f.severity], f.id or 0))
+
+
+def find_source(store: Store, ref: str) -> Source:
+    """A source by archive id or by a prefix of its SHA-256 (at least 6 hex digits)."""
+    sources = store.sources()
+    if ref.isdigit():
+        for source in sources:
+            if str(source.id) == ref:
+                return source
+    wanted = ref.lower()
+    matches = [s for s in sources if len(wanted) >= 6 and s.sha256.startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise NotFoundError(f"{ref!r} is the start of {len(matches)} sources' SHA-256; give more digits.")
+    raise NotFoundError(
+        f"no source with id or SHA-256 prefix {ref!r} (a prefix needs 6 or more hex digits); "
+        "`chatledger sources` lists them."
+    )
+
+
+def severity_counts(findings: Sequence[AuthenticityFinding]) -> dict[str, int]:
+    """How many findings of each severity, most serious first."""
+    return {s.value: n for s in (HIGH, WARNING, INFO) if (n := sum(1 for f in findings if f.severity is s))}
