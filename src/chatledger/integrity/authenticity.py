@@ -461,7 +461,8 @@ class SourceChecks:
             if exported is not None:
                 basis, at_ms = exported
                 count, refs = self.store.source_messages_in_span(
-                    self.source_id, conversation_id, after_ms=at_ms + EXPORT_SLACK_MS, before_ms=None,
+                    self.source_id, conversation_id, after_ms=at_ms + EXPORT_SLACK_MS,
+                    before_ms=imported_ms + FUTURE_SLACK_MS + 1,  # later ones are reported as "future"
                     limit=MAX_LISTED,
                 )  # fmt: skip
                 if count:
@@ -499,7 +500,7 @@ class SourceChecks:
                     f"({_difference(original, copy)}); the second copy at {ref[1]} is kept as its own message.",
                     f"平台消息编号 {msg_id} 在本文件中出现两次且内容不同（{_difference_zh(original, copy)}）；"
                     f"{ref[1]} 处的第二份作为单独的消息保存。",
-                    [(first_id, "first copy"), (ref, "second copy")],
+                    [(self._archived(first_id, ref[0], original), "first copy"), (ref, "second copy")],
                     ref[0],
                     {"first": original._asdict(), "second": copy._asdict()},
                 )
@@ -544,7 +545,7 @@ class SourceChecks:
                         if kept
                         else f"两个时间都记录于此；{ref[1]} 对应已存档的消息。"
                     ),
-                    [(ident, "archived copy"), (ref, "this file's copy")],
+                    [(self._archived(ident, ref[0], old), "archived copy"), (ref, "this file's copy")],
                     ref[0],
                     {"archived": old._asdict(), "this_file": new._asdict(), "cause": cause},
                 )  # fmt: skip
@@ -561,13 +562,19 @@ class SourceChecks:
             )
         return drafts
 
+    def _archived(self, ident: int, conversation_id: int, content: MessageContent) -> MessageRef:
+        """An archived message named by id, with where this source (else the first source) holds it."""
+        seen = self.store.message_sources(ident)
+        locator = next((loc for sid, loc in seen if sid == self.source_id), seen[0][1] if seen else "")
+        return MessageRef(conversation_id, locator, ident, content.ts_ms)
+
     def _gap_findings(self) -> list[_Draft]:
         drafts = []
         for conversation_id, chat in self.chats.items():
             if not chat.missing:
                 continue
             listed = ", ".join(f"{before[1]} → {after[1]} ({n})" for before, after, n in chat.gaps[:5])
-            refs: list[tuple[_Ref | int, str]] = []
+            refs: list[tuple[_Ref | MessageRef, str]] = []
             for before, after, n in chat.gaps:
                 refs += [(before, f"before a gap of {n}"), (after, "after the gap")]
             drafts.append(
@@ -684,7 +691,7 @@ class _Draft:
         count: int,
         en: str,
         zh: str,
-        refs: Sequence[tuple[_Ref | int | MessageRef, str]],
+        refs: Sequence[tuple[_Ref | MessageRef, str]],
         conversation_id: int | None,
         detail: dict[str, Any],
     ) -> None:
@@ -698,8 +705,6 @@ class _Draft:
                 refs.append(
                     MessageRef(ref.conversation_id, ref.locator, ref.id, ref.ts_ms, ref.utc_offset_min, role)
                 )
-            elif isinstance(ref, int):  # an archived message named by id only
-                refs.append(MessageRef(self.conversation_id or 0, "", ref, None, 0, role))
             else:
                 conversation_id, locator, ts, offset, key, existing = ref
                 ident = existing if existing is not None else ids.get(key)
@@ -717,9 +722,9 @@ def _more(check: str, severity: FindingSeverity, n: int, en: str, zh: str) -> _D
     )  # fmt: skip
 
 
-def _span_refs(refs: list[MessageRef], count: int) -> list[tuple[_Ref | int | MessageRef, str]]:
+def _span_refs(refs: list[MessageRef], count: int) -> list[tuple[_Ref | MessageRef, str]]:
     """The store's earliest messages of a span, then (when there are more) its latest."""
-    roles: list[tuple[_Ref | int | MessageRef, str]] = [
+    roles: list[tuple[_Ref | MessageRef, str]] = [
         (r, "earliest" if i == 0 else "") for i, r in enumerate(refs)
     ]
     if count > MAX_LISTED:
