@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import time
 import zipfile
 from datetime import UTC, datetime, timedelta, timezone
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 
 from benchmarks.corpus import generate
 from chatledger.cli import app
-from chatledger.errors import NotFoundError
+from chatledger.errors import NotCheckedError, NotFoundError
 from chatledger.ingest import ImportResult
 from chatledger.integrity.authenticity import MAX_FINDINGS, check_source, find_source
 from chatledger.model import AuthenticityFinding
@@ -350,7 +351,7 @@ def test_findings_roll_back_with_a_failed_import(
     with pytest.raises(Exception, match="bad.json"):
         import_files(SAMPLES / "line/ja_pc_space__line2json_talk-pc.txt", bad, tz="Asia/Tokyo")
     assert store.sources() == []
-    assert store.findings(1) == []
+    assert store.findings(1) is None  # neither the findings nor the record of the run survive
 
 
 # -- reading them back ----------------------------------------------------------------------------
@@ -389,3 +390,21 @@ def test_find_source_by_id_or_prefix(store: SQLiteStore, import_files: ImportFn)
     assert find_source(store, result.sources[0].sha256[:6].upper()).id == 1
     with pytest.raises(NotFoundError, match="6 or more"):
         find_source(store, "8c8")
+
+
+def test_a_source_imported_before_the_checks_says_so(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    import_files(SAMPLES / "qq/two_chats_gbk_crlf.txt", tz="Asia/Shanghai")
+    store.close()
+    with sqlite3.connect(tmp_path / "archive.db") as db:  # as an archive written by an older chatledger
+        db.execute("DELETE FROM authenticity_runs")
+        db.execute("DELETE FROM authenticity_findings")
+    older = SQLiteStore(tmp_path / "archive.db")
+    with pytest.raises(NotCheckedError, match="imported before"):
+        check_source(older, 1)
+    with pytest.raises(NotFoundError):
+        check_source(older, 7)
+    older.close()
+    shown = CliRunner().invoke(app, ["--db", str(tmp_path / "archive.db"), "check", "--all"])
+    assert shown.exit_code == 0 and "not checked" in shown.output

@@ -10,9 +10,10 @@ from rich.markup import escape
 
 from chatledger.cli._console import out, print_json
 from chatledger.cli._state import state
-from chatledger.errors import InputError
+from chatledger.errors import InputError, NotCheckedError
 from chatledger.integrity.authenticity import check_source, find_source, severity_counts, when
 from chatledger.model import AuthenticityFinding, FindingSeverity
+from chatledger.store import Store
 
 _STYLE = {FindingSeverity.HIGH: "bold red", FindingSeverity.WARNING: "yellow", FindingSeverity.INFO: "cyan"}
 _LABEL_ZH = {FindingSeverity.HIGH: "严重", FindingSeverity.WARNING: "警告", FindingSeverity.INFO: "提示"}
@@ -49,18 +50,24 @@ def check_command(
         raise InputError(f"--lang {lang!r}: expected zh or en.")
     store = state(ctx).store()
     sources = store.sources() if all_sources else [find_source(store, source or "")]
-    report = [(s, check_source(store, int(s.id or 0))) for s in sources]
+    report = [(s, _findings(store, int(s.id or 0))) for s in sources]
     if as_json:
         print_json(
             [
-                {"source_id": s.id, "sha256": s.sha256, "file": s.original_name, "summary": severity_counts(f),
-                 "findings": f}
+                {"source_id": s.id, "sha256": s.sha256, "file": s.original_name, "checked": f is not None,
+                 "summary": severity_counts(f or []), "findings": f}
                 for s, f in report
             ]
         )  # fmt: skip
         return
     titles = store.conversation_titles()
     for s, findings in report:
+        if findings is None:
+            out.print(
+                f"[bold]source {s.id}[/] {escape(s.original_name)}: [dim]not checked (imported before chatledger "
+                "recorded authenticity checks)[/]"
+            )
+            continue
         summary = ", ".join(f"{n} {severity}" for severity, n in severity_counts(findings).items())
         out.print(
             f"[bold]source {s.id}[/] {escape(s.original_name)} ({s.format}, sha256 {s.sha256[:16]}…): "
@@ -69,6 +76,13 @@ def check_command(
         )  # fmt: skip
         for finding in findings:
             _print_finding(finding, titles, language)
+
+
+def _findings(store: Store, source_id: int) -> list[AuthenticityFinding] | None:
+    try:
+        return check_source(store, source_id)
+    except NotCheckedError:
+        return None
 
 
 def _print_finding(finding: AuthenticityFinding, titles: dict[int, str], language: str) -> None:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chatledger.errors import NotFoundError
+from chatledger.errors import NotCheckedError, NotFoundError
 from chatledger.integrity.canonical import normalise_text
 from chatledger.model import (
     AuthenticityFinding,
@@ -357,7 +357,7 @@ class SourceChecks:
             [ref for draft in findings for ref, _ in draft.refs if isinstance(ref, tuple)]
         )
         stored = [draft.build(self.source_id, resolved) for draft in findings]
-        self.store.add_findings(stored)
+        self.store.add_findings(self.source_id, stored, version=self.source.chatledger_version)
         return check_source(self.store, self.source_id)
 
     def _resolve(self, refs: list[_Ref]) -> dict[bytes, int]:
@@ -870,9 +870,18 @@ def export_time(
 
 # -- reading ---------------------------------------------------------------------------------------------
 def check_source(store: Store, source_id: int) -> list[AuthenticityFinding]:
-    """The authenticity findings recorded for a source, most serious first (then in the order found)."""
+    """The authenticity findings recorded for a source, most serious first (then in the order found).
+
+    Raises ``NotCheckedError`` for a source imported before chatledger ran these checks."""
+    found = store.findings(source_id)
+    if found is None:
+        store.source(source_id)  # NotFoundError for an unknown id
+        raise NotCheckedError(
+            f"source {source_id} was imported before chatledger recorded authenticity checks; import its "
+            "original into a new archive to check it."
+        )
     order = {HIGH: 0, WARNING: 1, INFO: 2}
-    return sorted(store.findings(source_id), key=lambda f: (order[f.severity], f.id or 0))
+    return sorted(found, key=lambda f: (order[f.severity], f.id or 0))
 
 
 def find_source(store: Store, ref: str) -> Source:

@@ -742,8 +742,14 @@ class SQLiteStore:
             rows += self._all(f"{select} ORDER BY m.ts_ms DESC, m.id DESC LIMIT 1", params)
         return count, [MessageRef(conversation_id, str(r[3]), int(r[0]), int(r[1]), int(r[2])) for r in rows]
 
-    def add_findings(self, findings: Sequence[AuthenticityFinding]) -> None:
+    def add_findings(self, source_id: int, findings: Sequence[AuthenticityFinding], *, version: str) -> None:
+        """Record that a source was checked (by chatledger ``version``) and what the checks found."""
         self._require_transaction()
+        self._db.execute(
+            "INSERT INTO authenticity_runs VALUES (?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET "
+            "checked_at = excluded.checked_at, chatledger_version = excluded.chatledger_version",
+            (source_id, datetime.now().astimezone().isoformat(), version),
+        )
         self._db.executemany(
             "INSERT INTO authenticity_findings (source_id, check_name, severity, conversation_id, message_count, "
             "explanation_en, explanation_zh, messages, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -769,8 +775,10 @@ class SQLiteStore:
             ],
         )
 
-    def findings(self, source_id: int) -> list[AuthenticityFinding]:
-        """A source's authenticity findings in the order the checks recorded them."""
+    def findings(self, source_id: int) -> list[AuthenticityFinding] | None:
+        """A source's authenticity findings in the order the checks recorded them; None: never checked."""
+        if self._one("SELECT 1 FROM authenticity_runs WHERE source_id = ?", (source_id,)) is None:
+            return None
         return [
             AuthenticityFinding(
                 id=int(r[0]),

@@ -13,3 +13,10 @@ CREATE TABLE authenticity_findings (
     detail TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX authenticity_findings_source ON authenticity_findings (source_id);
+
+-- Which sources were checked, and by which chatledger (sources imported before this migration were not).
+CREATE TABLE authenticity_runs (
+    source_id INTEGER PRIMARY KEY REFERENCES sources (id),
+    checked_at TEXT NOT NULL,
+    chatledger_version TEXT NOT NULL
+);
