@@ -450,12 +450,14 @@ class SourceChecks:
                             count,
                             f"{plural(count)} dated after the export's own time ({basis}: "
                             f"{when(at_ms, 0)}), the latest {when(last.ts_ms or 0, last.utc_offset_min)} at "
-                            f"{last.locator}: a file cannot hold messages written after it was made"
-                            + ("." if stated else " (unless its modification time was reset)."),
+                            f"{last.locator}: a file cannot hold messages written after it was made — the times "
+                            f"were edited, a clock was wrong, or the zone assumed (--tz {self.source.timezone}) is "
+                            "wrong" + ("." if stated else ", unless the file's modification time was reset."),
                             f"{count} 条消息的时间晚于导出文件自身的时间（{BASIS_ZH.get(basis, basis)}："
                             f"{when(at_ms, 0)}），最晚一条 {when(last.ts_ms or 0, last.utc_offset_min)}"
-                            f"（{last.locator}）：文件不可能包含其生成之后的消息"
-                            + ("。" if stated else "（除非文件修改时间被改过）。"),
+                            f"（{last.locator}）：文件不可能包含其生成之后的消息——时间被改过、时钟有误，或所设时区"
+                            f"（--tz {self.source.timezone}）不对"
+                            + ("。" if stated else "；也可能是文件修改时间被改过。"),
                             _span_refs(refs, count),
                             conversation_id,
                             {"export_basis": basis, "exported_at_ms": at_ms},

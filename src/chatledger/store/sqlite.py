@@ -746,9 +746,9 @@ class SQLiteStore:
         """Record that a source was checked (by chatledger ``version``) and what the checks found."""
         self._require_transaction()
         self._db.execute(
-            "INSERT INTO authenticity_runs VALUES (?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET "
-            "checked_at = excluded.checked_at, chatledger_version = excluded.chatledger_version",
-            (source_id, datetime.now().astimezone().isoformat(), version),
+            "INSERT INTO authenticity_runs VALUES (?, ?) ON CONFLICT (source_id) DO UPDATE SET "
+            "chatledger_version = excluded.chatledger_version",
+            (source_id, version),
         )
         self._db.executemany(
             "INSERT INTO authenticity_findings (source_id, check_name, severity, conversation_id, message_count, "

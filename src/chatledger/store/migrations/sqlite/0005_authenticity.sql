@@ -14,9 +14,9 @@ CREATE TABLE authenticity_findings (
 );
 CREATE INDEX authenticity_findings_source ON authenticity_findings (source_id);
 
--- Which sources were checked, and by which chatledger (sources imported before this migration were not).
+-- Which sources were checked (in their import's transaction, so at sources.imported_at), and by which
+-- chatledger; sources imported before this migration were not.
 CREATE TABLE authenticity_runs (
     source_id INTEGER PRIMARY KEY REFERENCES sources (id),
-    checked_at TEXT NOT NULL,
     chatledger_version TEXT NOT NULL
 );
