@@ -137,8 +137,6 @@ class SourceChecks:
         self.runs: list[_Run] = []
         self.runs_unlisted = 0
         self.offsets: dict[int, list[Any]] = {}  # offset -> [count, first ref]
-        self.first_ts: int | None = None
-        self.last_ts: int | None = None
         self.names: dict[int, str] = {}  # sender row -> the display name last seen
         self.renames: dict[tuple[int, str, str], list[Any]] = {}  # (sender, old, new) -> [count, first ref]
         self.edited = _Listed()
@@ -209,7 +207,13 @@ class SourceChecks:
                 chat = chats[conversation_id] = _Chat()
                 self.platforms[conversation_id] = item[3]
             if check_order:
-                self._order(chat, ref, sign * ts, _ORDER_SLACK_MS.get(item[3], 0))
+                top = chat.top
+                if top is None or sign * ts > top:  # the common case, inline: a new latest message
+                    if chat.run is not None:
+                        self._end_run(chat)
+                    chat.top, chat.top_ref = sign * ts, ref
+                else:
+                    self._order(chat, ref, sign * ts, _ORDER_SLACK_MS.get(item[3], 0))
             if chat.offset != offset:
                 if chat.offset is not None:
                     chat.switches += 1
@@ -218,10 +222,6 @@ class SourceChecks:
                 if seen is None:
                     offsets[offset] = [0, ref]
             offsets[offset][0] += 1
-            if self.first_ts is None or ts < self.first_ts:
-                self.first_ts = ts
-            if self.last_ts is None or ts > self.last_ts:
-                self.last_ts = ts
             name = message.sender_name
             if name and new.sender_id is not None and message.kind not in _NOTICE_KINDS:
                 self._name(new.sender_id, name, message.sender, ref, names)
@@ -243,11 +243,10 @@ class SourceChecks:
             self._repeats(repeats)
 
     def _order(self, chat: _Chat, ref: _Ref, ts: int, slack: int) -> None:
+        """A message no later than the latest so far (``ts`` is signed by the file's direction)."""
         top = chat.top
-        if top is None or ts > top:
-            self._end_run(chat)
-            chat.top, chat.top_ref = ts, ref
-        elif ts >= top - slack:
+        assert top is not None
+        if ts >= top - slack:
             self._end_run(chat)
         elif chat.run is None:
             assert chat.top_ref is not None
@@ -609,7 +608,8 @@ class SourceChecks:
         if len(offsets) < 2 or not self.check_offsets:
             return []
         switches = sum(chat.switches for chat in self.chats.values())
-        years = ((self.last_ts or 0) - (self.first_ts or 0)) / (365.25 * 86_400_000)
+        spans = self.store.coverage(self.source_id)
+        years = (max(c.last_ts_ms for c in spans) - min(c.first_ts_ms for c in spans)) / (365.25 * 86_400_000)
         pair = sorted(offsets)
         if (
             len(pair) == 2
