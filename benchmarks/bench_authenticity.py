@@ -55,7 +55,10 @@ def measure(fmt: str, n: int) -> dict[str, Any]:
             store = SQLiteStore(Path(folder) / "archive.db")
             began = time.perf_counter()
             result = import_paths(
-                store, [path], originals_dir=Path(folder) / "originals", options=ImportOptions(zone_name="UTC")
+                store,
+                [path],
+                originals_dir=Path(folder) / "originals",
+                options=ImportOptions(zone_name="UTC"),
             )
             wall = time.perf_counter() - began
             findings = result.sources[0].findings
@@ -82,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
     n = int(float(args.messages))
     for fmt in args.formats.split(","):
-        print(json.dumps(measure(fmt, n), ensure_ascii=False), flush=True)  # noqa: T201
+        print(json.dumps(measure(fmt, n), ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":
