@@ -62,9 +62,8 @@ EXPORT_SLACK_MS = 60_000  # exports state their time to the minute
 _ORDER_SLACK_MS = {"whatsapp": 60_000}
 _NEWEST_FIRST = frozenset({"messenger-json", "instagram-json"})
 _UNORDERED = frozenset({"email-mbox", "email-eml"})
-_NOTICE_KINDS = frozenset(
-    {MessageKind.SYSTEM, MessageKind.RECALL}
-)  # names read from notice text, not a field
+# A recall or system notice names its sender from the notice's text, not a display-name field.
+_NOTICE_KINDS = frozenset({MessageKind.SYSTEM, MessageKind.RECALL})
 
 # (conversation id, locator, ts_ms, offset, final key, existing archive id): a message, before its id is known
 _Ref = tuple[int, str, int, int, bytes, int | None]
@@ -142,13 +141,11 @@ class SourceChecks:
         self.edited = _Listed()
         self.recalled = _Listed()
         self.repeats_same = _Listed()
-        self.repeats: list[
-            tuple[_Ref, int, MessageContent, MessageContent, str]
-        ] = []  # copy, first copy's id, …, id
+        # a repeated id's second copy, the first copy's archive id, both contents, the platform id
+        self.repeats: list[tuple[_Ref, int, MessageContent, MessageContent, str]] = []
         self.repeats_unlisted = 0
-        self.conflicts: dict[
-            tuple[int, str], list[Any]
-        ] = {}  # (chat, locator) -> [archived id, old, new, ref]
+        # (chat, locator) -> [archived id, archived content, this file's content, this file's copy, platform id]
+        self.conflicts: dict[tuple[int, str], list[Any]] = {}
         self.conflicts_unlisted = 0
 
     # -- fed during the import --------------------------------------------------------------------
