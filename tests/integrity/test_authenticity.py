@@ -89,6 +89,18 @@ REAL: list[tuple[str, str, list[Summary]]] = [
     ]),
     ("wechat/memotrace_v2_direct_2p_10m.csv", "Asia/Shanghai", [("recalled", "info", 2, ["line 10", "line 13"])]),
     ("wechat/pywxdump_group_4p_11m.csv", "Asia/Shanghai", [("recalled", "info", 2, ["line 14", "line 19"])]),
+    (
+        "wechat/wechatmsg_v1_group_4p_13m.csv",
+        "Asia/Shanghai",
+        [("recalled", "info", 3, ["line 10", "line 11", "line 15"])],
+    ),
+    ("wechat/wechatmsg_v1_direct_2p_8m.csv", "Asia/Shanghai", [("recalled", "info", 1, ["line 10"])]),
+    # Meta writes newest first: read in that direction, the file is in order.
+    ("messenger/messages/inbox/club_123/message_1.json", "UTC", [("recalled", "info", 1, ["$.messages[1]"])]),
+    ("messenger/messages/inbox/club_123/message_2.json", "UTC", []),
+    ("discord/general [part 2].json", "UTC", []),
+    ("wechat/pywxdump_excel_lossy_2p_6m.csv", "Asia/Shanghai", []),
+    ("generic/canonical_2p_2m.jsonl", "UTC", []),
     # Clean: no findings at all (mixed offsets in a mailbox are each sender's clock, not reported).
     ("whatsapp/chat-miner_test_ddmmyy_24hrs.txt", "UTC", []),
     ("whatsapp/chat-miner_test_mmddyyyy_12hrs.txt", "UTC", []),
@@ -174,10 +186,55 @@ def test_messages_moved_later_in_the_file_are_one_run(
     sid = source_id(import_files(telegram(tmp_path / "moved.json", order, chat_type="personal_chat")))
     (run,) = check_source(store, sid)
     assert (run.check, run.severity.value, run.count) == ("out_of_order", "warning", 3)
+    assert run.detail["shape"] == "earlier block"
     assert [m.locator for m in run.messages] == ["$.messages[5]", "$.messages[6]", "$.messages[8]"]
     assert [store.messages_by_ids([m.id or 0])[0].text for m in run.messages] == [
         "message 8", "message 2", "message 4",
     ]  # fmt: skip
+
+
+def test_one_message_dated_forward_is_named_itself(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    messages = clean_messages(12)
+    messages[3] = tg(4, BASE + 180 + 86_400, "message 3, a day ahead")
+    sid = source_id(import_files(telegram(tmp_path / "ahead.json", messages, chat_type="personal_chat")))
+    (finding,) = check_source(store, sid)
+    assert (finding.check, finding.count, finding.detail["shape"]) == ("out_of_order", 8, "late message")
+    assert [(m.locator, m.role) for m in finding.messages] == [
+        ("$.messages[3]", "out-of-place message"),
+        ("$.messages[4]", "first message after it"),
+        ("$.messages[11]", "last message dated before it"),
+    ]
+    assert finding.explanation_en.startswith(
+        "$.messages[3] dated 2024-03-02 10:03:00 +0800 is later than the 8 messages"
+    )
+
+
+def test_a_newest_first_meta_file_is_read_newest_first(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    times = [10, 9, 5, 4, 8, 7, 6, 3, 2, 1]  # 8, 7, 6 written after 5 and 4, though newer
+    thread = {
+        "participants": [{"name": "Ana"}, {"name": "Bo"}],
+        "messages": [
+            {
+                "sender_name": "Ana" if t % 2 else "Bo",
+                "timestamp_ms": (BASE + 60 * t) * 1000,
+                "content": f"at {t}",
+            }
+            for t in times
+        ],
+        "title": "Ana and Bo",
+        "thread_type": "Regular",
+        "thread_path": "inbox/anabo_1",
+    }
+    path = tmp_path / "message_1.json"
+    path.write_text(json.dumps(thread), encoding="utf-8")
+    (run,) = check_source(store, source_id(import_files(path, format="messenger-json")))
+    assert (run.check, run.count, run.detail["shape"]) == ("out_of_order", 3, "earlier block")
+    assert [m.locator for m in run.messages] == ["$.messages[3]", "$.messages[4]", "$.messages[6]"]
+    assert "later (the file is newest first)" in run.explanation_en
 
 
 def test_out_of_order_runs_are_bounded(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:

@@ -72,19 +72,28 @@ _Pending = tuple[Message, int, int | None, str, str, bytes, str]
 
 
 class _Run:
-    __slots__ = ("anchor", "first", "last", "count", "lowest")
+    """Messages dated before ``anchor``, the latest message written ahead of them. ``floor`` is the latest
+    time before the anchor's (signed by the file's direction): while every message of the run stays at or
+    above it, the run is in order with what preceded the anchor, and the anchor is the one out of place."""
 
-    def __init__(self, anchor: _Ref, first: _Ref) -> None:
+    __slots__ = ("anchor", "first", "last", "count", "lowest", "floor", "above_floor")
+
+    def __init__(self, anchor: _Ref, first: _Ref, floor: int | None, key: int) -> None:
         self.anchor, self.first, self.last, self.count, self.lowest = anchor, first, first, 1, first
+        self.floor = floor
+        self.above_floor = floor is not None and key >= floor
 
 
 class _Chat:
     """Per-chat state: the order run being read, the latest message so far, the last offset and id."""
 
-    __slots__ = ("top", "top_ref", "run", "offset", "switches", "last_id", "last_id_ref", "gaps", "missing")
+    __slots__ = (
+        "top", "top_ref", "floor", "run", "offset", "switches", "last_id", "last_id_ref", "gaps", "missing",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.top: int | None = None
+        self.floor: int | None = None  # the latest time before ``top`` was reached
         self.top_ref: _Ref | None = None
         self.run: _Run | None = None
         self.offset: int | None = None
@@ -208,7 +217,7 @@ class SourceChecks:
                 if top is None or sign * ts > top:  # the common case, inline: a new latest message
                     if chat.run is not None:
                         self._end_run(chat)
-                    chat.top, chat.top_ref = sign * ts, ref
+                    chat.floor, chat.top, chat.top_ref = top, sign * ts, ref
                 else:
                     self._order(chat, ref, sign * ts, _ORDER_SLACK_MS.get(item[3], 0))
             if chat.offset != offset:
@@ -247,13 +256,15 @@ class SourceChecks:
             self._end_run(chat)
         elif chat.run is None:
             assert chat.top_ref is not None
-            chat.run = _Run(chat.top_ref, ref)
+            chat.run = _Run(chat.top_ref, ref, chat.floor, ts)
         else:
             run = chat.run
             run.last = ref
             run.count += 1
             if self.sign * ref[2] < self.sign * run.lowest[2]:
                 run.lowest = ref
+            if run.above_floor and ts < (run.floor or 0):
+                run.above_floor = False
 
     def _end_run(self, chat: _Chat) -> None:
         if chat.run is not None:
@@ -346,6 +357,9 @@ class SourceChecks:
                 if self.sign > 0
                 else ("later (the file is newest first)", "晚（文件为新到旧）")
             )
+            if run.above_floor:
+                drafts.append(self._late_message(run, span, en, zh))
+                continue
             drafts.append(
                 _Draft(
                     "out_of_order",
@@ -361,7 +375,7 @@ class SourceChecks:
                     if run.count > 1
                     else [(anchor, "later message before the run"), (first, "run start")],
                     anchor[0],
-                    {"earlier_by_ms": earlier, "lowest_ts_ms": lowest[2]},
+                    {"shape": "earlier block", "earlier_by_ms": earlier, "lowest_ts_ms": lowest[2]},
                 )
             )
         if self.runs_unlisted:
@@ -369,6 +383,31 @@ class SourceChecks:
                 _more("out_of_order", WARNING, self.runs_unlisted, "out-of-order runs", "处时间倒序")
             )
         return drafts
+
+    def _late_message(self, run: _Run, span: str, en: str, zh: str) -> _Draft:
+        """A run in order with what came before its anchor: the anchor alone is out of place."""
+        anchor, first, last, lowest = run.anchor, run.first, run.last, run.lowest
+        earlier = abs(anchor[2] - lowest[2])
+        return _Draft(
+            "out_of_order",
+            WARNING,
+            run.count,
+            f"{anchor[1]} dated {when(anchor[2], anchor[3])} is later than the {plural(run.count)} after it "
+            f"({span}, from {when(lowest[2], lowest[3])}, up to {duration(earlier)} {en}), which follow on from "
+            "the messages before it: that one message's time looks wrong (edited, or a clock error), or it was moved.",
+            f"{anchor[1]} 的时间 {when(anchor[2], anchor[3])} 晚于其后的 {run.count} 条消息（{span}，最早 "
+            f"{when(lowest[2], lowest[3])}，相差最多 {duration_zh(earlier)}），而这些消息与它之前的消息前后衔接："
+            "多半是这一条的时间有误（被改过或时钟错误），或它被移动过。",
+            [
+                (anchor, "out-of-place message"),
+                (first, "first message after it"),
+                (last, "last message dated before it"),
+            ]
+            if run.count > 1
+            else [(anchor, "out-of-place message"), (first, "first message after it")],
+            anchor[0],
+            {"shape": "late message", "earlier_by_ms": earlier, "lowest_ts_ms": lowest[2]},
+        )
 
     def _threshold_findings(self, meta: dict[str, Any]) -> list[_Draft]:
         imported_ms = int(self.source.imported_at.timestamp() * 1000)
