@@ -7,6 +7,7 @@ ChatledgerError                  anything chatledger reports (CLI exit 1)
 │   ├── EmptySourceError         a file holds no messages
 │   ├── SourceEncodingError      a file's bytes decode in no supported encoding
 │   └── NotFoundError            a named chat, source or message does not exist
+├── NotCheckedError              a source was imported before authenticity checks were recorded
 └── ArchiveError                 the archive itself cannot be used (schema too new, unreadable)
 """
 
@@ -80,3 +81,7 @@ class NotFoundError(InputError):
 
 class ArchiveError(ChatledgerError):
     """The archive cannot be opened or used as it is."""
+
+
+class NotCheckedError(ChatledgerError):
+    """A source imported before chatledger recorded authenticity checks has no findings to show."""

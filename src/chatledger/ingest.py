@@ -27,6 +27,7 @@ from chatledger.errors import ChatledgerError, EmptySourceError, InputError, Not
 from chatledger.importers._shared.encodings import CHUNK, Utf8Validator
 from chatledger.importers.base import ImportContext, Importer, SourceFile
 from chatledger.integrity import ledger
+from chatledger.integrity.authenticity import SourceChecks, severity_counts
 from chatledger.integrity.canonical import (
     key_by_content,
     key_by_platform_id,
@@ -113,6 +114,7 @@ class SourceImport:
     conversations: list[ConversationImport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     reason: str = ""
+    findings: dict[str, int] = field(default_factory=dict)  # authenticity findings by severity
 
 
 @dataclass
@@ -340,8 +342,10 @@ class _Importer:
         result = SourceImport(
             str(path), "imported", hashed.sha256, hashed.md5, hashed.size, source.format, source_id=source_id
         )
-        meta: dict[str, object] = {}
-        writer = _MessageWriter(self.store, source_id, self.chat_target, hashed.sha256)
+        meta: dict[str, Any] = {}
+        members = [part.member for part, _ in plan if part.member]
+        checks = SourceChecks(self.store, source, source_id, formats=formats, path=path, members=members)
+        writer = _MessageWriter(self.store, source_id, self.chat_target, hashed.sha256, checks)
         encodings = []
         parsing = _Parsing(
             plan,
@@ -388,6 +392,7 @@ class _Importer:
                 encoding=result.encoding,
                 meta=meta,
             )
+            result.findings = severity_counts(checks.finish(meta))
             custody = source_leaf_hash(source_evidence(self.store.source(source_id)))
             self.store.append_leaves(SOURCE_LEAF, [(source_id, custody)])
         return result
@@ -672,9 +677,15 @@ class _MessageWriter:
     """Resolves conversations, senders and message identity, and writes messages in batches."""
 
     def __init__(
-        self, store: Store, source_id: int, chat_target: Conversation | None, source_sha256: str
+        self,
+        store: Store,
+        source_id: int,
+        chat_target: Conversation | None,
+        source_sha256: str,
+        checks: SourceChecks,
     ) -> None:
         self.store = store
+        self.checks = checks
         self.source_id = source_id
         self.source_sha256 = source_sha256
         self.chat_target = chat_target
@@ -785,6 +796,8 @@ class _MessageWriter:
         created = self.created
         lookup = [item[5] for item in items if look_up_all or item[1] not in created]
         known = self.store.known_keys(self.source_id, lookup) if lookup else {}
+        if known:
+            self.checks.hold_conflicts(items, known)  # a copy differing from the archived one is kept
         if not known and len({item[5] for item in items}) == len(items):
             # The common case: every message is new and distinct; no per-message work is left.
             batch = [
@@ -794,6 +807,7 @@ class _MessageWriter:
         else:
             batch = self._resolve(items, known, look_up_all=look_up_all)
         new = self.store.add_messages(self.source_id, batch)
+        self.checks.observe(items, batch)
         self.new += new
         if new != len(batch):
             for item in batch:

@@ -196,3 +196,41 @@ class Message:
 
 ParsedItem = Conversation | Participant | Message
 """What an importer's ``parse`` yields, in any order as long as a conversation precedes its messages."""
+
+
+class FindingSeverity(StrEnum):
+    """How much an authenticity finding weighs: ``INFO`` is common in genuine exports (edits, recalls,
+    deleted messages), ``WARNING`` is unusual but has innocent causes, ``HIGH`` is hard to explain
+    without an altered file, a wrong clock or a wrong ``--tz``."""
+
+    INFO = "info"
+    WARNING = "warning"
+    HIGH = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A message a finding rests on: its archive id, its chat, where the source holds it, and why it is named."""
+
+    conversation_id: int
+    locator: str
+    id: int | None = None
+    ts_ms: int | None = None
+    utc_offset_min: int = 0
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticityFinding:
+    """One thing an import's authenticity checks noticed about a source, in English and Chinese."""
+
+    source_id: int
+    check: str
+    severity: FindingSeverity
+    count: int  # how many messages it covers
+    explanation_en: str
+    explanation_zh: str
+    messages: tuple[MessageRef, ...] = ()
+    conversation_id: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None

@@ -96,6 +96,13 @@ def _print_result(result: ImportResult, *, quiet: bool) -> None:
                 if conv.absent:
                     line += f", [yellow]{conv.absent:,} archived messages in this span are absent from this file[/]"
                 out.print(line)
+            if source.findings:
+                total = sum(source.findings.values())
+                counts = ", ".join(f"{n} {severity}" for severity, n in source.findings.items())
+                out.print(
+                    f"  [yellow]{total} authenticity finding{'s' if total > 1 else ''}[/] ({counts}): "
+                    f"chatledger check {source.source_id}"
+                )
             if source.warnings and not quiet:
                 err.print(
                     f"  [yellow]{len(source.warnings)} warnings[/], first: {escape(source.warnings[0])}"

@@ -129,6 +129,9 @@ class _Reader:
         self.chat = chat
         self.platform = platform_for(meta.get("platform"))
         self.ctx.meta.setdefault("chatlab_version", version)
+        exported = chatlab.get("exportedAt")
+        if isinstance(exported, int) and not isinstance(exported, bool):
+            self.ctx.meta.setdefault("exported_at", exported)  # epoch seconds; the authenticity checks use it
         kind = ConversationKind.GROUP if chat_type == "group" else ConversationKind.DIRECT
         return Conversation(self.platform, chat, str(name or chat), kind)
 

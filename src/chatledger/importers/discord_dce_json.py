@@ -192,7 +192,9 @@ class _Reader:
                         if headers_only and "guild" in self.header and "channel" in self.header:
                             return
                 continue
-            if prefix in ("guild", "channel") and event == "start_map":
+            if prefix == "exportedAt" and event == "string":
+                self.ctx.meta.setdefault("exported_at", value)  # the authenticity checks compare with it
+            elif prefix in ("guild", "channel") and event == "start_map":
                 builder, building = ObjectBuilder(), prefix
                 builder.event(event, value)
             elif prefix == "messages" and event == "start_array":

@@ -10,7 +10,15 @@ from typing import Any, NamedTuple, Protocol
 from chatledger.integrity.canonical import MessageEvidence, SourceEvidence
 from chatledger.integrity.merkle import HashReader
 from chatledger.integrity.tree_head import SignedTreeHead
-from chatledger.model import Conversation, Message, Participant, Person, Source
+from chatledger.model import (
+    AuthenticityFinding,
+    Conversation,
+    Message,
+    MessageRef,
+    Participant,
+    Person,
+    Source,
+)
 
 
 class KeyCollision(Exception):
@@ -79,6 +87,16 @@ class SourceCoverage:
     message_count: int
     first_ts_ms: int
     last_ts_ms: int
+
+
+class MessageContent(NamedTuple):
+    """What two copies of a message with one platform id are compared on."""
+
+    sender: str | None  # the sender's platform id
+    ts_ms: int
+    kind: str
+    text: str
+    edited_ts_ms: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +220,19 @@ class Store(Protocol):
     def iter_all_messages(self, batch_size: int = 10_000) -> Iterator[Message]: ...
 
     def stats(self) -> ArchiveStats: ...
+
+    # authenticity checks (chatledger.integrity.authenticity)
+    def message_contents(self, ids: Sequence[int]) -> dict[int, MessageContent]: ...
+
+    def source_messages_in_span(
+        self, source_id: int, conversation_id: int, *, after_ms: int | None, before_ms: int | None, limit: int
+    ) -> tuple[int, list[MessageRef]]: ...
+
+    def add_findings(
+        self, source_id: int, findings: Sequence[AuthenticityFinding], *, version: str
+    ) -> None: ...
+
+    def findings(self, source_id: int) -> list[AuthenticityFinding] | None: ...
 
     # search (``match`` is an FTS5 expression over chatledger.search.tokens, or None for no text condition)
     def search_count(self, match: str | None, where: MessageFilter) -> int: ...

@@ -22,10 +22,13 @@ from chatledger.errors import ArchiveError, NotFoundError
 from chatledger.model import (
     Attachment,
     AttachmentStatus,
+    AuthenticityFinding,
     Conversation,
     ConversationKind,
+    FindingSeverity,
     Message,
     MessageKind,
+    MessageRef,
     Participant,
     Person,
     Platform,
@@ -37,6 +40,7 @@ from chatledger.store.base import (
     MESSAGE_LEAF,
     ArchiveStats,
     KeyCollision,
+    MessageContent,
     MessageFilter,
     NewMessage,
     SearchRow,
@@ -708,6 +712,102 @@ class SQLiteStore(SQLiteLedgerMixin):
             by_kind=by_kind,
             schema_version=self.schema_version(),
         )
+
+    # -- authenticity findings ----------------------------------------------------------------
+    def message_contents(self, ids: Sequence[int]) -> dict[int, MessageContent]:
+        """Sender, time, kind, text and edit time of archived messages, by id."""
+        found: dict[int, MessageContent] = {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = list(ids[start : start + _IN_CHUNK])
+            for row in self._db.execute(
+                "SELECT m.id, p.platform_id, m.ts_ms, m.kind, m.text, m.edited_ts_ms FROM messages m "
+                f"LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[int(row[0])] = MessageContent(row[1], int(row[2]), str(row[3]), str(row[4]), row[5])
+        return found
+
+    _IN_SOURCE = (
+        "FROM messages m LEFT JOIN sightings s ON s.message_id = m.id AND s.source_id = ?1 "
+        "WHERE m.conversation_id = ?2 AND m.ts_ms > ?3 AND m.ts_ms < ?4 "
+        "AND (m.first_source_id = ?1 OR s.message_id IS NOT NULL)"
+    )
+
+    def source_messages_in_span(
+        self, source_id: int, conversation_id: int, *, after_ms: int | None, before_ms: int | None, limit: int
+    ) -> tuple[int, list[MessageRef]]:
+        """How many messages of a chat that a source holds lie strictly between the two times, the earliest
+        ``limit`` of them and the latest, with where that source holds each."""
+        params = (source_id, conversation_id, -(2**63) if after_ms is None else after_ms,
+                  2**63 - 1 if before_ms is None else before_ms)  # fmt: skip
+        count = int(self._one(f"SELECT count(*) {self._IN_SOURCE}", params)[0])
+        if count == 0:
+            return 0, []
+        select = (
+            "SELECT m.id, m.ts_ms, m.utc_offset_min, CASE WHEN m.first_source_id = ?1 THEN m.locator "
+            f"ELSE s.locator END {self._IN_SOURCE}"
+        )
+        rows = self._all(f"{select} ORDER BY m.ts_ms, m.id LIMIT {int(limit)}", params)
+        if count > limit:
+            rows += self._all(f"{select} ORDER BY m.ts_ms DESC, m.id DESC LIMIT 1", params)
+        return count, [MessageRef(conversation_id, str(r[3]), int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    def add_findings(self, source_id: int, findings: Sequence[AuthenticityFinding], *, version: str) -> None:
+        """Record that a source was checked (by chatledger ``version``) and what the checks found."""
+        self._require_transaction()
+        self._db.execute(
+            "INSERT INTO authenticity_runs VALUES (?, ?) ON CONFLICT (source_id) DO UPDATE SET "
+            "chatledger_version = excluded.chatledger_version",
+            (source_id, version),
+        )
+        self._db.executemany(
+            "INSERT INTO authenticity_findings (source_id, check_name, severity, conversation_id, message_count, "
+            "explanation_en, explanation_zh, messages, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    f.source_id,
+                    f.check,
+                    f.severity.value,
+                    f.conversation_id,
+                    f.count,
+                    f.explanation_en,
+                    f.explanation_zh,
+                    json.dumps(
+                        [
+                            [r.conversation_id, r.locator, r.id, r.ts_ms, r.utc_offset_min, r.role]
+                            for r in f.messages
+                        ],
+                        ensure_ascii=False,
+                    ),
+                    json.dumps(f.detail, ensure_ascii=False, sort_keys=True),
+                )
+                for f in findings
+            ],
+        )
+
+    def findings(self, source_id: int) -> list[AuthenticityFinding] | None:
+        """A source's authenticity findings in the order the checks recorded them; None: never checked."""
+        if self._one("SELECT 1 FROM authenticity_runs WHERE source_id = ?", (source_id,)) is None:
+            return None
+        return [
+            AuthenticityFinding(
+                id=int(r[0]),
+                source_id=int(r[1]),
+                check=str(r[2]),
+                severity=FindingSeverity(r[3]),
+                conversation_id=r[4],
+                count=int(r[5]),
+                explanation_en=str(r[6]),
+                explanation_zh=str(r[7]),
+                messages=tuple(MessageRef(*ref) for ref in json.loads(r[8])),
+                detail=json.loads(r[9]),
+            )
+            for r in self._db.execute(
+                "SELECT id, source_id, check_name, severity, conversation_id, message_count, explanation_en, "
+                "explanation_zh, messages, detail FROM authenticity_findings WHERE source_id = ? ORDER BY id",
+                (source_id,),
+            )
+        ]
 
     # -- search -----------------------------------------------------------------------------------
     @staticmethod
