@@ -1,0 +1,273 @@
+"""Classify every message of two aligned sides: same, only on one side, or paired with differences.
+
+A pair may differ in several ways at once (altered *and* re-timed); each way is counted in its class.
+Re-ordering is read from the pairs: sorted by A's file order, the pairs whose B positions fall outside
+the longest increasing run of B positions (patience, O(n log n)) moved.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntFlag
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+from chatledger.compare.align import Alignment, AlignOptions, align
+from chatledger.compare.sides import Side
+from chatledger.integrity.canonical import normalise_text
+from chatledger.model import Message, MessageKind
+
+
+class Difference(IntFlag):
+    """How two paired copies of one message differ."""
+
+    ALTERED = 1
+    RETIMED = 2
+    REORDERED = 4
+    SENDER = 8
+    KIND = 16
+    RECALLED = 32
+
+
+DIFFERENCE_NAMES: dict[Difference, str] = {
+    Difference.ALTERED: "altered",
+    Difference.RETIMED: "retimed",
+    Difference.REORDERED: "reordered",
+    Difference.SENDER: "sender",
+    Difference.KIND: "kind",
+    Difference.RECALLED: "recalled",
+}
+CLASSES = ("same", "only_a", "only_b", *DIFFERENCE_NAMES.values())
+"""Every class a message can fall in, in the order summaries list them."""
+
+
+@dataclass(slots=True)
+class Row:
+    """One line of the side-by-side view: indices into each side's messages (-1: absent there)."""
+
+    a: int
+    b: int
+    differences: Difference
+    delta_ms: int = 0
+    """B's time on A's clock minus A's time (the estimated offset taken out)."""
+
+    @property
+    def status(self) -> str:
+        if self.b < 0:
+            return "only_a"
+        if self.a < 0:
+            return "only_b"
+        return "same" if not self.differences else "different"
+
+    @property
+    def classes(self) -> list[str]:
+        if self.a < 0 or self.b < 0 or not self.differences:
+            return [self.status]
+        return [name for flag, name in DIFFERENCE_NAMES.items() if flag in self.differences]
+
+
+@dataclass(slots=True)
+class Comparison:
+    """Both sides, how they were aligned, and one row per message (pairs count once)."""
+
+    a: Side
+    b: Side
+    options: AlignOptions
+    alignment: Alignment
+    rows: list[Row]
+    counts: dict[str, int]
+
+    @property
+    def identical(self) -> bool:
+        return self.counts["same"] == len(self.rows)
+
+    def message_a(self, row: Row) -> Message | None:
+        return self.a.messages[row.a] if row.a >= 0 else None
+
+    def message_b(self, row: Row) -> Message | None:
+        return self.b.messages[row.b] if row.b >= 0 else None
+
+    def text_diff(self, row: Row) -> list[tuple[str, str, str]]:
+        """Character-level diff of an altered pair: (``equal``/``replace``/``delete``/``insert``, A part, B part)."""
+        first, second = self.message_a(row), self.message_b(row)
+        if first is None or second is None:
+            return []
+        return text_diff(first.text, second.text)
+
+
+def text_diff(first: str, second: str) -> list[tuple[str, str, str]]:
+    """Levenshtein edit operations between two texts, as runs of (tag, text in first, text in second)."""
+    return [
+        (op.tag, first[op.src_start : op.src_end], second[op.dest_start : op.dest_end])
+        for op in Levenshtein.opcodes(first, second)
+    ]
+
+
+def _longest_increasing(values: list[int]) -> set[int]:
+    """Indices (into ``values``) of one longest strictly increasing subsequence."""
+    tails: list[int] = []
+    tail_index: list[int] = []
+    previous = [-1] * len(values)
+    for index, value in enumerate(values):
+        slot = bisect_left(tails, value)
+        if slot == len(tails):
+            tails.append(value)
+            tail_index.append(index)
+        else:
+            tails[slot] = value
+            tail_index[slot] = index
+        previous[index] = tail_index[slot - 1] if slot else -1
+    kept: set[int] = set()
+    index = tail_index[-1] if tail_index else -1
+    while index >= 0:
+        kept.add(index)
+        index = previous[index]
+    return kept
+
+
+def _differences(
+    first: Message, second: Message, mapped_sender: str | None, delta: int, tolerance: int
+) -> Difference:
+    found = Difference(0)
+    if (first.kind is MessageKind.RECALL) != (second.kind is MessageKind.RECALL):
+        return Difference.RECALLED
+    if first.kind is not second.kind:
+        found |= Difference.KIND
+    elif normalise_text(first.text) != normalise_text(second.text):
+        found |= Difference.ALTERED
+    if mapped_sender != second.sender:
+        found |= Difference.SENDER
+    if abs(delta) > tolerance:
+        found |= Difference.RETIMED
+    return found
+
+
+_PRECISION_SLACK = {"min": 60_000, "s": 1_000, "ms": 0}
+
+
+def _same_copy(m: Message, n: Message) -> bool:
+    return (m.ts_ms, m.text, m.sender, m.kind, m.conversation_id) == (
+        n.ts_ms,
+        n.text,
+        n.sender,
+        n.kind,
+        n.conversation_id,
+    )
+
+
+def _uncross(pairs: list[tuple[int, int]], messages: Sequence[Message]) -> list[tuple[int, int]]:
+    """Identical copies next to each other (``好的`` twice in one second) are interchangeable: within each run
+    of them give the partners in order, so that swapping two of them is not reported as re-ordering."""
+    pairs.sort()
+    result: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(pairs) + 1):
+        if (
+            index < len(pairs)
+            and pairs[index][0] == pairs[index - 1][0] + 1
+            and _same_copy(messages[pairs[index][0]], messages[pairs[index - 1][0]])
+        ):
+            continue
+        run = pairs[start:index]
+        if len(run) > 1:
+            run = list(zip((i for i, _ in run), sorted(j for _, j in run), strict=True))
+        result.extend(run)
+        start = index
+    return result
+
+
+def _same_content(m: Message, n: Message) -> bool:
+    return (m.text, m.sender, m.kind, m.conversation_id) == (n.text, n.sender, n.kind, n.conversation_id)
+
+
+def _repair_order(
+    pairs: list[tuple[int, int]], first: Sequence[Message], second: Sequence[Message]
+) -> list[tuple[int, int]]:
+    """Where a pair looks moved but a nearby pair joins copies of the same content (two stickers in one
+    minute), swap their partners when that puts them in order: the copies cannot be told apart otherwise.
+    ``pairs`` is in A order; only the few pairs outside the longest in-order run are looked at."""
+    kept = _longest_increasing([j for _, j in pairs])
+    for k in range(len(pairs)):
+        if k in kept:
+            continue
+        for other in range(max(0, k - _REPAIR_REACH), min(len(pairs), k + _REPAIR_REACH + 1)):
+            (i1, j1), (i2, j2) = pairs[k], pairs[other]
+            if (
+                other != k
+                and (i1 < i2) != (j1 < j2)
+                and _same_content(first[i1], first[i2])
+                and _same_content(second[j1], second[j2])
+            ):
+                pairs[k], pairs[other] = (i1, j2), (i2, j1)
+                break
+    return pairs
+
+
+_REPAIR_REACH = 4
+
+
+def compare(a: Side, b: Side, options: AlignOptions | None = None) -> Comparison:
+    """Align two sides and classify every message. Reads only; changes nothing."""
+    options = options or AlignOptions()
+    alignment = align(a.messages, b.messages, options)
+    first, second = a.messages, b.messages
+    offset = alignment.offset_ms
+    rows: list[Row] = []
+    pairs = _uncross([(i, j) for i, j, _ in alignment.pairs], first)
+    pairs = [(i, j) for j, i in _uncross([(j, i) for i, j in pairs], second)]
+    pairs = _repair_order(sorted(pairs), first, second)
+    for i, j in pairs:
+        m, n = first[i], second[j]
+        delta = n.ts_ms - offset - m.ts_ms
+        tolerance = options.tolerance_ms + max(_PRECISION_SLACK[m.precision], _PRECISION_SLACK[n.precision])
+        mapped = alignment.sender_map.get(m.sender, m.sender)
+        rows.append(Row(i, j, _differences(m, n, mapped, delta, tolerance), delta))
+    for index in set(range(len(rows))) - _longest_increasing([row.b for row in rows]):
+        if Difference.RETIMED not in rows[index].differences:
+            rows[index].differences |= Difference.REORDERED
+    paired_a = {row.a for row in rows}
+    paired_b = {row.b for row in rows}
+    rows.extend(Row(i, -1, Difference(0)) for i in range(len(first)) if i not in paired_a)
+    rows.extend(Row(-1, j, Difference(0)) for j in range(len(second)) if j not in paired_b)
+
+    def timeline(row: Row) -> tuple[int, int, int]:
+        if row.a >= 0:
+            return first[row.a].ts_ms, 0, row.a
+        return second[row.b].ts_ms - offset, 1, row.b
+
+    rows.sort(key=timeline)
+    counts = dict.fromkeys(CLASSES, 0)
+    for row in rows:
+        for name in row.classes:
+            counts[name] += 1
+    return Comparison(a, b, options, alignment, rows, counts)
+
+
+def summary(comparison: Comparison) -> dict[str, Any]:
+    """The counts and what was inferred, for JSON and reports."""
+    alignment = comparison.alignment
+    return {
+        "a": {
+            "label": comparison.a.label,
+            "title": comparison.a.title,
+            "messages": len(comparison.a.messages),
+        },
+        "b": {
+            "label": comparison.b.label,
+            "title": comparison.b.title,
+            "messages": len(comparison.b.messages),
+        },
+        "identical": comparison.identical,
+        "counts": comparison.counts,
+        "clock_offset_ms": alignment.offset_ms,
+        "clock_offset_estimated": alignment.offset_estimated,
+        "clock_offset_anchors": alignment.anchors,
+        "tolerance_ms": comparison.options.tolerance_ms,
+        "window_ms": comparison.options.window_ms,
+        "senders": [
+            {"a": link.a, "b": link.b, "how": link.how, "anchors": link.anchors} for link in alignment.senders
+        ],
+    }
