@@ -102,3 +102,27 @@ def resolve_side(store: Store, ref: str, *, chat: str | None = None) -> Side:
     messages = store.source_messages(source.id or 0, restrict.id if restrict else None)
     title = source.original_name + (f" · {restrict.title}" if restrict else "")
     return Side(ref, title, _file_order(messages), source=source, conversation=restrict)
+
+
+def parse_sender_map(pairs: list[str], a: Side, b: Side) -> dict[str, str]:
+    """``A_SENDER=B_SENDER`` pairs (ids or display names, e.g. ``我=wxid_abc``) as A id -> B id."""
+
+    def resolve(name: str, side: Side, which: str) -> str:
+        ids = {m.sender for m in side.messages if m.sender is not None}
+        if name in ids:
+            return name
+        named = {m.sender for m in side.messages if m.sender is not None and m.sender_name == name}
+        if len(named) == 1:
+            return named.pop()
+        known = ", ".join(sorted(ids)[:12])
+        raise InputError(
+            f"--map {name!r}: no single sender of that id or name on side {which}; senders: {known}."
+        )
+
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        left, sep, right = pair.partition("=")
+        if not sep or not left or not right:
+            raise InputError(f"--map {pair!r}: expected A_SENDER=B_SENDER, e.g. --map 我=wxid_abc.")
+        mapping[resolve(left, a, "A")] = resolve(right, b, "B")
+    return mapping
