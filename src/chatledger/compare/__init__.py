@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatledger.compare.align import Alignment, AlignOptions, Pass, SenderLink, align
+from chatledger.compare.align import Alignment, AlignOptions, Pass, SenderLink
 from chatledger.compare.classify import CLASSES, Comparison, Difference, Row, compare, summary, text_diff
 from chatledger.compare.sides import Side, resolve_side
 
@@ -16,7 +16,6 @@ __all__ = [
     "Row",
     "SenderLink",
     "Side",
-    "align",
     "compare",
     "resolve_side",
     "summary",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import statistics
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -32,6 +32,7 @@ _CANDIDATES = 8
 _SLACK_MS = {TimePrecision.MINUTE: 60_000, TimePrecision.SECOND: 1_000, TimePrecision.MILLISECOND: 0}
 _MIN_ANCHOR_TEXT = 2
 _MIN_ANCHORS_FOR_OFFSET = 3
+_LOOKAHEAD = 4
 
 
 class Pass(StrEnum):
@@ -88,7 +89,7 @@ class _View:
         self.ts = [m.ts_ms for m in messages]
         self.sender = [m.sender for m in messages]
         self.kind = [m.kind for m in messages]
-        self.text = [normalise_text(m.text) for m in messages]
+        self.text = [m.text for m in messages]  # normalised later, for the messages left after the walk
         self.slack = [_SLACK_MS.get(m.precision, 0) for m in messages]
         own = [m.conversation_id if m.conversation_id is not None else -1 for m in messages]
         self.chat = own if chats is None else [chats.get(c, -2 - c) for c in own]
@@ -109,15 +110,16 @@ def _anchors(va: _View, vb: _View) -> list[tuple[int, int]]:
     """Pairs of messages whose (chat, text) occurs exactly once on each side."""
 
     def once(view: _View) -> dict[tuple[int, str], int]:
-        counts = Counter(zip(view.chat, view.text, strict=True))
+        keys = list(zip(view.chat, view.text, strict=True))
+        counts = Counter(keys)
         return {
             key: index
-            for index, key in enumerate(zip(view.chat, view.text, strict=True))
+            for index, key in enumerate(keys)
             if counts[key] == 1 and len(key[1]) >= _MIN_ANCHOR_TEXT
         }
 
     unique_b = once(vb)
-    return [(i, unique_b[key]) for key, i in once(va).items() if key in unique_b]
+    return [(i, j) for key, i in once(va).items() if (j := unique_b.get(key)) is not None]
 
 
 def _infer_senders(
@@ -172,7 +174,53 @@ class _Matcher:
         self.tb = [t - offset_ms for t in vb.ts]  # B times on A's clock
         self.free_a = [True] * len(va.ts)
         self.free_b = [True] * len(vb.ts)
+        self.order_a: list[int] = []
+        self.order_b: list[int] = []
         self.pairs: list[tuple[int, int, Pass]] = []
+
+    def walk(self, sender_a: list[str | None]) -> None:
+        """Pair both files in step while they agree exactly (chat, sender, kind, text, time at the coarser
+        precision); at a difference look up to ``_LOOKAHEAD`` messages ahead on each side to fall in step
+        again. Most of two exports of one chat agree, so most pairs are made here at one comparison each;
+        what is skipped is left to the passes. Then orders the leftovers by time for them."""
+        va, vb, tb = self.va, self.vb, self.tb
+        chat_a, chat_b, kind_a, kind_b, text_a, text_b = va.chat, vb.chat, va.kind, vb.kind, va.text, vb.text
+        ta, slack_a, slack_b, sender_b = va.ts, va.slack, vb.slack, vb.sender
+        n_a, n_b = len(ta), len(tb)
+
+        def same(i: int, j: int) -> bool:
+            if text_a[i] != text_b[j] or sender_a[i] != sender_b[j] or kind_a[i] is not kind_b[j]:
+                return False
+            unit = slack_a[i] if slack_a[i] > slack_b[j] else slack_b[j]
+            if unit:
+                return ta[i] // unit == tb[j] // unit and chat_a[i] == chat_b[j]
+            return ta[i] == tb[j] and chat_a[i] == chat_b[j]
+
+        pairs = self.pairs
+        free_a, free_b = self.free_a, self.free_b
+        exact = Pass.EXACT
+        i = j = 0
+        while i < n_a and j < n_b:
+            if same(i, j):
+                pairs.append((i, j, exact))
+                free_a[i] = free_b[j] = False
+                i += 1
+                j += 1
+                continue
+            step = next(
+                ((x, y) for total in range(1, 2 * _LOOKAHEAD + 1) for x in range(total + 1)
+                 if (y := total - x) <= _LOOKAHEAD and x <= _LOOKAHEAD
+                 and i + x < n_a and j + y < n_b and same(i + x, j + y)),
+                (1, 1),
+            )  # fmt: skip
+            i += step[0]
+            j += step[1]
+        self.order_a = sorted((i for i in range(n_a) if free_a[i]), key=ta.__getitem__)
+        self.order_b = sorted((j for j in range(n_b) if free_b[j]), key=tb.__getitem__)
+        for i in self.order_a:
+            text_a[i] = normalise_text(text_a[i])
+        for j in self.order_b:
+            text_b[j] = normalise_text(text_b[j])
 
     def _take(self, i: int, j: int, how: Pass) -> None:
         self.free_a[i] = self.free_b[j] = False
@@ -182,19 +230,37 @@ class _Matcher:
         self, key_a: Callable[[int], Hashable | None], key_b: Callable[[int], Hashable | None]
     ) -> list[tuple[list[int], list[int]]]:
         """Free A and B indices grouped by key (None: left out), each group in time order."""
+        free_a, free_b = self.free_a, self.free_b
+        return self._grouped(
+            ((i, key_a(i)) for i in self.order_a if free_a[i]),
+            ((j, key_b(j)) for j in self.order_b if free_b[j]),
+        )
+
+    @staticmethod
+    def _grouped(
+        keyed_a: Iterable[tuple[int, Hashable | None]], keyed_b: Iterable[tuple[int, Hashable | None]]
+    ) -> list[tuple[list[int], list[int]]]:
         groups_a: defaultdict[Hashable, list[int]] = defaultdict(list)
         groups_b: defaultdict[Hashable, list[int]] = defaultdict(list)
-        for i, free in enumerate(self.free_a):
-            if free and (k := key_a(i)) is not None:
+        for i, k in keyed_a:
+            if k is not None:
                 groups_a[k].append(i)
-        for j, free in enumerate(self.free_b):
-            if free and (k := key_b(j)) is not None and k in groups_a:
+        for j, k in keyed_b:
+            if k is not None and k in groups_a:
                 groups_b[k].append(j)
-        ta, tb = self.va.ts, self.tb
-        return [
-            (sorted(groups_a[k], key=lambda i: (ta[i], i)), sorted(found, key=lambda j: (tb[j], j)))
-            for k, found in groups_b.items()
-        ]
+        return [(groups_a[k], found) for k, found in groups_b.items()]
+
+    def still_free(self, groups: list[tuple[list[int], list[int]]]) -> list[tuple[list[int], list[int]]]:
+        """The same groups without the members paired since (order kept)."""
+        free_a, free_b = self.free_a, self.free_b
+        kept = []
+        for group_a, group_b in groups:
+            left_a = [i for i in group_a if free_a[i]]
+            if left_a:
+                left_b = [j for j in group_b if free_b[j]]
+                if left_b:
+                    kept.append((left_a, left_b))
+        return kept
 
     def in_order(
         self, groups: list[tuple[list[int], list[int]]], how: Pass, *, tolerance_ms: int | None = None
@@ -281,19 +347,19 @@ def align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions | No
     sender_a = [mapping.get(s, s) for s in va.sender]
     chat_a, chat_b, kind_a, kind_b, text_a, text_b = va.chat, vb.chat, va.kind, vb.kind, va.text, vb.text
 
-    def exact_a(i: int) -> Hashable:
-        return (chat_a[i], sender_a[i], kind_a[i], text_a[i])
-
-    def exact_b(j: int) -> Hashable:
-        return (chat_b[j], vb.sender[j], kind_b[j], text_b[j])
-
     text = MessageKind.TEXT
-    m.in_order(m._groups(exact_a, exact_b), Pass.EXACT, tolerance_ms=0)
-    m.in_order(m._groups(exact_a, exact_b), Pass.EXACT)
+    m.walk(sender_a)
+    exact = m._groups(
+        lambda i: (chat_a[i], sender_a[i], kind_a[i], text_a[i]),
+        lambda j: (chat_b[j], vb.sender[j], kind_b[j], text_b[j]),
+    )
+    m.in_order(exact, Pass.EXACT, tolerance_ms=0)
+    exact = m.still_free(exact)
+    m.in_order(exact, Pass.EXACT)
     window = options.window_ms
     in_place = m.order_check()
     m.nearest(
-        m._groups(exact_a, exact_b),
+        m.still_free(exact),
         Pass.RETIMED,
         before_ms=window,
         after_ms=window,
