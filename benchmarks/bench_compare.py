@@ -126,14 +126,15 @@ def one(n: int, repeats: int, with_store: bool) -> dict[str, Any]:
     generated_s = time.perf_counter() - began
     gc.collect()
     before_mb = self_peak_mb()
-    seconds = []
+    seconds, cpu = [], []
     comparison = None
     for _ in range(repeats):
         comparison = None
         gc.collect()
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         comparison = compare(Side("A", "A", a), Side("B", "B", b))
         seconds.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - began_cpu)
     assert comparison is not None
     peak_mb = self_peak_mb()
     result: dict[str, Any] = {
@@ -142,6 +143,8 @@ def one(n: int, repeats: int, with_store: bool) -> dict[str, Any]:
         "generate_s": round(generated_s, 2),
         "compare_s": round(statistics.median(seconds), 3),
         "compare_runs_s": [round(s, 3) for s in seconds],
+        "compare_cpu_s": round(statistics.median(cpu), 3),
+        "load": [round(x, 2) for x in os.getloadavg()],
         "rss_sides_mb": round(before_mb, 1),
         "rss_peak_mb": round(peak_mb, 1),
         "offset_ms": comparison.alignment.offset_ms,
@@ -151,16 +154,18 @@ def one(n: int, repeats: int, with_store: bool) -> dict[str, Any]:
     }
     del comparison
     lines_a, lines_b = _lines(a), _lines(b)
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.process_time()
     matcher = difflib.SequenceMatcher(None, lines_a, lines_b, autojunk=True)
     opcodes = matcher.get_opcodes()
     result["difflib_autojunk_s"] = round(time.perf_counter() - began, 3)
+    result["difflib_autojunk_cpu_s"] = round(time.process_time() - began_cpu, 3)
     result["difflib_autojunk_changed_lines"] = _changed(opcodes)
     if n <= BASELINE_LIMIT:
         hashed_a, hashed_b = [hash(x) for x in lines_a], [hash(x) for x in lines_b]
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         ops = Levenshtein.opcodes(hashed_a, hashed_b)
         result["levenshtein_opcodes_s"] = round(time.perf_counter() - began, 3)
+        result["levenshtein_opcodes_cpu_s"] = round(time.process_time() - began_cpu, 3)
         result["levenshtein_changed_lines"] = _changed(
             [(o.tag, o.src_start, o.src_end, o.dest_start, o.dest_end) for o in ops]
         )

@@ -36,8 +36,9 @@ _LOOKAHEAD = 4
 
 
 class Pass(StrEnum):
-    """Which pass paired two messages."""
+    """Which pass paired two messages (``IN_STEP``: the walk through both files while they agree)."""
 
+    IN_STEP = "in_step"
     EXACT = "exact"
     RETIMED = "retimed"
     SENDER = "sender"
@@ -198,7 +199,7 @@ class _Matcher:
 
         pairs = self.pairs
         free_a, free_b = self.free_a, self.free_b
-        exact = Pass.EXACT
+        exact = Pass.IN_STEP
         i = j = 0
         while i < n_a and j < n_b:
             if same(i, j):
@@ -374,7 +375,6 @@ def align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions | No
     )
     recall = MessageKind.RECALL
     slack = options.tolerance_ms + 60_000
-    in_place = m.order_check()
     # the original on A, the recall notice on B; then the other way round
     m.nearest(
         m._groups(

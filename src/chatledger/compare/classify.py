@@ -8,14 +8,14 @@ the longest increasing run of B positions (patience, O(n log n)) moved.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntFlag
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from chatledger.compare.align import Alignment, AlignOptions, align
+from chatledger.compare.align import Alignment, AlignOptions, Pass, align
 from chatledger.compare.sides import Side
 from chatledger.integrity.canonical import normalise_text
 from chatledger.model import Message, MessageKind
@@ -153,8 +153,7 @@ _PRECISION_SLACK = {"min": 60_000, "s": 1_000, "ms": 0}
 
 
 def _same_copy(m: Message, n: Message) -> bool:
-    return (m.ts_ms, m.text, m.sender, m.kind, m.conversation_id) == (
-        n.ts_ms,
+    return m.ts_ms == n.ts_ms and (m.text, m.sender, m.kind, m.conversation_id) == (
         n.text,
         n.sender,
         n.kind,
@@ -162,26 +161,23 @@ def _same_copy(m: Message, n: Message) -> bool:
     )
 
 
-def _uncross(pairs: list[tuple[int, int]], messages: Sequence[Message]) -> list[tuple[int, int]]:
-    """Identical copies next to each other (``好的`` twice in one second) are interchangeable: within each run
-    of them give the partners in order, so that swapping two of them is not reported as re-ordering."""
-    pairs.sort()
-    result: list[tuple[int, int]] = []
-    start = 0
-    for index in range(1, len(pairs) + 1):
-        if (
-            index < len(pairs)
-            and pairs[index][0] == pairs[index - 1][0] + 1
-            and messages[pairs[index][0]].ts_ms == messages[pairs[index - 1][0]].ts_ms
-            and _same_copy(messages[pairs[index][0]], messages[pairs[index - 1][0]])
-        ):
+def _uncross(partner: list[int], touched: Iterable[int], messages: Sequence[Message]) -> None:
+    """Identical copies next to each other (``好的`` twice in one second) are interchangeable: in each run of
+    them around a ``touched`` index, give the partners in order, so that a swap of two of them is not
+    reported as re-ordering. ``partner[i]`` is the other side's index or -1; changed in place."""
+    last = len(partner) - 1
+    done: set[int] = set()
+    for i in touched:
+        if i in done:
             continue
-        run = pairs[start:index]
-        if len(run) > 1:
-            run = list(zip((i for i, _ in run), sorted(j for _, j in run), strict=True))
-        result.extend(run)
-        start = index
-    return result
+        low = high = i
+        while low > 0 and partner[low - 1] >= 0 and _same_copy(messages[low - 1], messages[low]):
+            low -= 1
+        while high < last and partner[high + 1] >= 0 and _same_copy(messages[high], messages[high + 1]):
+            high += 1
+        if high > low:
+            partner[low : high + 1] = sorted(partner[low : high + 1])
+        done.update(range(low, high + 1))
 
 
 def _same_content(m: Message, n: Message) -> bool:
@@ -223,9 +219,24 @@ def compare(a: Side, b: Side, options: AlignOptions | None = None) -> Comparison
     alignment = align(a.messages, b.messages, options)
     first, second = a.messages, b.messages
     offset = alignment.offset_ms
-    pairs = _uncross([(i, j) for i, j, _ in alignment.pairs], first)
-    pairs = [(i, j) for j, i in _uncross([(j, i) for i, j in pairs], second)]
-    pairs, in_order = _repair_order(sorted(pairs), first, second)
+    stepped = [-1] * len(first)  # the partner the walk gave, for pairs it made
+    partner_a = [-1] * len(first)
+    partner_b = [-1] * len(second)
+    loose = []
+    for i, j, how in alignment.pairs:
+        partner_a[i], partner_b[j] = j, i
+        if how is Pass.IN_STEP:
+            stepped[i] = j
+        else:
+            loose.append((i, j))
+    _uncross(partner_a, [i for i, _ in loose], first)
+    partner_b = [-1] * len(second)
+    for i, j in enumerate(partner_a):
+        if j >= 0:
+            partner_b[j] = i
+    _uncross(partner_b, [j for _, j in loose], second)
+    pairs = sorted((i, j) for j, i in enumerate(partner_b) if i >= 0)
+    pairs, in_order = _repair_order(pairs, first, second)
     sender_map = alignment.sender_map
     slack = _PRECISION_SLACK
     rows: list[Row] = []
@@ -233,8 +244,11 @@ def compare(a: Side, b: Side, options: AlignOptions | None = None) -> Comparison
     for position, (i, j) in enumerate(pairs):
         m, n = first[i], second[j]
         delta = n.ts_ms - offset - m.ts_ms
-        tolerance = options.tolerance_ms + max(slack[m.precision], slack[n.precision])
-        found = _differences(m, n, sender_map.get(m.sender, m.sender), delta, tolerance)
+        if stepped[i] == j:  # in step: equal by construction
+            found = 0
+        else:
+            tolerance = options.tolerance_ms + max(slack[m.precision], slack[n.precision])
+            found = _differences(m, n, sender_map.get(m.sender, m.sender), delta, tolerance)
         if position not in in_order and not found & _RETIMED:
             found |= _REORDERED
         append(Row(i, j, found, delta))
