@@ -15,7 +15,7 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from chatledger.compare.align import Alignment, AlignOptions, Pass, align
+from chatledger.compare.align import Alignment, AlignOptions, Pass, align, collector_paused
 from chatledger.compare.sides import Side
 from chatledger.integrity.canonical import normalise_text
 from chatledger.model import Message, MessageKind
@@ -215,7 +215,11 @@ _REPAIR_REACH = 4
 
 def compare(a: Side, b: Side, options: AlignOptions | None = None) -> Comparison:
     """Align two sides and classify every message. Reads only; changes nothing."""
-    options = options or AlignOptions()
+    with collector_paused():
+        return _compare(a, b, options or AlignOptions())
+
+
+def _compare(a: Side, b: Side, options: AlignOptions) -> Comparison:
     alignment = align(a.messages, b.messages, options)
     first, second = a.messages, b.messages
     offset = alignment.offset_ms
