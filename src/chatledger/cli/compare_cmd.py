@@ -17,7 +17,7 @@ from chatledger.cli.archive_cmd import resolve_chat
 from chatledger.compare import AlignOptions, Comparison, compare, resolve_side
 from chatledger.compare.case import CaseEntry, case_timeline, create_case, export_case, find_case
 from chatledger.compare.merge import merged_view
-from chatledger.compare.report import LANGUAGES, duration, labels, render_html, to_json
+from chatledger.compare.report import LANGUAGES, duration, kind_label, labels, render_html, to_json
 from chatledger.compare.sides import parse_sender_map
 from chatledger.errors import ChatledgerError, InputError
 from chatledger.model import Message
@@ -73,11 +73,11 @@ def _run(
     return compare(side_a, side_b, options)
 
 
-def _cell(message: Message | None, diff: list[tuple[str, str, str]] | None, side: str) -> str:
+def _cell(message: Message | None, diff: list[tuple[str, str, str]] | None, side: str, lang: str) -> str:
     if message is None:
         return "[dim]—[/]"
     who = escape(message.sender_name or message.sender or "")
-    kind = "" if message.kind.value == "text" else f" [cyan]{message.kind.value}[/]"
+    kind = "" if message.kind.value == "text" else f" [cyan]{kind_label(message.kind.value, lang)}[/]"
     head = f"[dim]{format_ts(message.ts_ms, message.utc_offset_min)}[/] [bold]{who}[/]{kind}"
     if diff:
         parts = []
@@ -104,7 +104,10 @@ def _print_terminal(comparison: Comparison, *, lang: str, show_all: bool, limit:
     alignment = comparison.alignment
     how = text["estimated"].format(n=alignment.anchors) if alignment.offset_estimated else text["given"]
     out.print(f"{text['offset']}: [bold]{duration(alignment.offset_ms)}[/] ({how})")
-    links = ", ".join(f"{escape(str(s.a))} → {escape(str(s.b))} ({s.how})" for s in alignment.senders)
+    links = ", ".join(
+        f"{escape(str(s.a))} → {escape(str(s.b))} ({text['how_' + s.how].format(n=s.anchors)})"
+        for s in alignment.senders
+    )
     out.print(f"{text['senders']}: {links}")
     rows = [row for row in comparison.rows if show_all or row.status != "same"]
     if not rows:
@@ -119,7 +122,9 @@ def _print_terminal(comparison: Comparison, *, lang: str, show_all: bool, limit:
         if "retimed" in row.classes:
             status += "\n" + text["delta"].format(s=duration(row.delta_ms))
         grid.add_row(
-            status, _cell(comparison.message_a(row), diff, "a"), _cell(comparison.message_b(row), diff, "b")
+            status,
+            _cell(comparison.message_a(row), diff, "a", lang),
+            _cell(comparison.message_b(row), diff, "b", lang),
         )
     out.print(grid)
     if len(rows) > limit:

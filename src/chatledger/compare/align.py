@@ -6,7 +6,8 @@
 2. **Exact.** Same chat, sender, kind and text within the time tolerance (after the offset), in order.
 3. **Re-timed.** The same, within the wider window, nearest first.
 4. **Sender differs.** Same chat, kind and text within the tolerance, other sender.
-5. **Recalled.** A message on one side, the sender's recall notice on the other, soon after.
+5. **Recalled.** A message on one side, the sender's recall notice in its place on the other (at most a
+   day later).
 6. **Altered.** Same chat, sender and kind within the window, text similar (rapidfuzz ``fuzz.ratio``).
 7. **Kind differs.** Same chat and sender within the tolerance, other kind (a photo against ``[图片]``).
 
@@ -292,16 +293,34 @@ class _Matcher:
                     j += 1
 
     def order_check(self) -> Callable[[int, int], bool]:
-        """Whether pairing A ``i`` with B ``j`` keeps the order of the pairs made so far: ``j`` lies between
-        the partners of the pairs just before and just after ``i`` in A's order."""
-        pairs = sorted((i, j) for i, j, _ in self.pairs)
+        """Whether pairing A ``i`` with B ``j`` keeps the order of both files: ``j`` lies between the partners
+        of the in-order pairs just before and just after ``i``. In-order pairs: those of the walk (in order
+        by construction), or, when the walk made few, one longest in-order run of all pairs so far."""
+        pairs = [(i, j) for i, j, how in self.pairs if how is Pass.IN_STEP]
+        if len(pairs) * 2 < len(self.pairs):
+            everything = sorted((i, j) for i, j, _ in self.pairs)
+            kept = longest_increasing([j for _, j in everything])
+            pairs = [pair for index, pair in enumerate(everything) if index in kept]
         positions_a = [i for i, _ in pairs]
         partners = [j for _, j in pairs]
 
+        va, vb = self.va, self.vb
+
+        def copies(view: _View, x: int, y: int) -> bool:
+            """Identical copies (``好的`` twice in one second): either may be the one paired."""
+            return (view.ts[x], view.text[x], view.sender[x], view.kind[x], view.chat[x]) == (
+                view.ts[y], view.text[y], view.sender[y], view.kind[y], view.chat[y])  # fmt: skip
+
         def check(i: int, j: int) -> bool:
             slot = bisect_left(positions_a, i)
-            after_previous = slot == 0 or partners[slot - 1] < j
-            return after_previous and (slot == len(partners) or partners[slot] > j)
+            before, after = slot - 1, slot
+            while before >= 0 and (copies(va, positions_a[before], i) or copies(vb, partners[before], j)):
+                before -= 1
+            while after < len(partners) and (
+                copies(va, positions_a[after], i) or copies(vb, partners[after], j)
+            ):
+                after += 1
+            return (before < 0 or partners[before] < j) and (after == len(partners) or partners[after] > j)
 
         return check
 
@@ -334,6 +353,28 @@ class _Matcher:
         for _, _, a, b in candidates:
             if self.free_a[a] and self.free_b[b]:
                 self._take(a, b, how)
+
+
+def longest_increasing(values: list[int]) -> set[int]:
+    """Indices (into ``values``) of one longest strictly increasing subsequence (patience, O(n log n))."""
+    tails: list[int] = []
+    tail_index: list[int] = []
+    previous = [-1] * len(values)
+    for index, value in enumerate(values):
+        slot = bisect_left(tails, value)
+        if slot == len(tails):
+            tails.append(value)
+            tail_index.append(index)
+        else:
+            tails[slot] = value
+            tail_index[slot] = index
+        previous[index] = tail_index[slot - 1] if slot else -1
+    kept: set[int] = set()
+    index = tail_index[-1] if tail_index else -1
+    while index >= 0:
+        kept.add(index)
+        index = previous[index]
+    return kept
 
 
 def align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions | None = None) -> Alignment:
@@ -403,7 +444,7 @@ def _align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions) ->
         Pass.RECALL,
         before_ms=slack,
         after_ms=options.recall_window_ms,
-        score=lambda i, j: float(in_place(i, j)),
+        score=lambda i, j: 0.0 if in_place(i, j) else None,
     )
     m.nearest(
         m._groups(
@@ -413,7 +454,7 @@ def _align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions) ->
         Pass.RECALL,
         before_ms=options.recall_window_ms,
         after_ms=slack,
-        score=lambda i, j: float(in_place(i, j)),
+        score=lambda i, j: 0.0 if in_place(i, j) else None,
     )
     cutoff = options.min_similarity
 

@@ -7,7 +7,6 @@ the longest increasing run of B positions (patience, O(n log n)) moved.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntFlag
@@ -15,7 +14,14 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from chatledger.compare.align import Alignment, AlignOptions, Pass, align, collector_paused
+from chatledger.compare.align import (
+    Alignment,
+    AlignOptions,
+    Pass,
+    align,
+    collector_paused,
+    longest_increasing,
+)
 from chatledger.compare.sides import Side
 from chatledger.integrity.canonical import normalise_text
 from chatledger.model import Message, MessageKind
@@ -109,28 +115,6 @@ def text_diff(first: str, second: str) -> list[tuple[str, str, str]]:
     ]
 
 
-def _longest_increasing(values: list[int]) -> set[int]:
-    """Indices (into ``values``) of one longest strictly increasing subsequence."""
-    tails: list[int] = []
-    tail_index: list[int] = []
-    previous = [-1] * len(values)
-    for index, value in enumerate(values):
-        slot = bisect_left(tails, value)
-        if slot == len(tails):
-            tails.append(value)
-            tail_index.append(index)
-        else:
-            tails[slot] = value
-            tail_index[slot] = index
-        previous[index] = tail_index[slot - 1] if slot else -1
-    kept: set[int] = set()
-    index = tail_index[-1] if tail_index else -1
-    while index >= 0:
-        kept.add(index)
-        index = previous[index]
-    return kept
-
-
 def _differences(
     first: Message, second: Message, mapped_sender: str | None, delta: int, tolerance: int
 ) -> int:
@@ -191,7 +175,7 @@ def _repair_order(
     minute), swap their partners when that puts them in order: the copies cannot be told apart otherwise.
     ``pairs`` is in A order; only the few pairs outside the longest in-order run are looked at. Returns
     the pairs and the positions (in ``pairs``) of one longest in-order run."""
-    kept = _longest_increasing([j for _, j in pairs])
+    kept = longest_increasing([j for _, j in pairs])
     swapped = False
     for k in range(len(pairs)):
         if k in kept:
@@ -207,7 +191,7 @@ def _repair_order(
                 pairs[k], pairs[other] = (i1, j2), (i2, j1)
                 swapped = True
                 break
-    return pairs, _longest_increasing([j for _, j in pairs]) if swapped else kept
+    return pairs, longest_increasing([j for _, j in pairs]) if swapped else kept
 
 
 _REPAIR_REACH = 4

@@ -32,7 +32,7 @@ LABELS: dict[str, dict[str, str]] = {
         "given": "用户指定",
         "tolerance": "时间容差",
         "senders": "发送人对应",
-        "how_inferred": "推断（{n} 个锚点）",
+        "how_inferred": "由 {n} 个锚点推断",
         "how_given": "用户指定",
         "how_same id": "同一账号",
         "verdict_same": "两边完全一致。",
@@ -67,7 +67,7 @@ LABELS: dict[str, dict[str, str]] = {
         "given": "given",
         "tolerance": "Time tolerance",
         "senders": "Sender mapping",
-        "how_inferred": "inferred ({n} anchors)",
+        "how_inferred": "inferred from {n} anchors",
         "how_given": "given",
         "how_same id": "same id",
         "verdict_same": "The two sides are identical.",
@@ -85,6 +85,17 @@ LABELS: dict[str, dict[str, str]] = {
         "sep": ", ",
     },
 }
+
+
+KIND_LABELS_ZH = {
+    "text": "文本", "image": "图片", "voice": "语音", "video": "视频", "file": "文件", "sticker": "表情",
+    "link": "链接", "location": "位置", "transfer": "转账", "red_packet": "红包", "call": "通话",
+    "contact": "名片", "poll": "投票", "system": "系统消息", "recall": "撤回", "other": "其他",
+}  # fmt: skip
+
+
+def kind_label(kind: str, lang: str) -> str:
+    return KIND_LABELS_ZH.get(kind, kind) if lang.startswith("zh") else kind
 
 
 def labels(lang: str) -> dict[str, str]:
@@ -161,6 +172,7 @@ def render_html(comparison: Comparison, *, lang: str = "zh", include_same: bool 
             ),
             "who": message.sender_name or message.sender or "",
             "kind": message.kind.value,
+            "kind_label": kind_label(message.kind.value, lang),
             "text": message.text,
             "locator": message.locator,
         }
