@@ -64,6 +64,9 @@ def _run(
 ) -> Comparison:
     store = state(ctx).store()
     side_a, side_b = resolve_side(store, a, chat=chat), resolve_side(store, b, chat=chat)
+    for name, side in (("A", side_a), ("B", side_b)):
+        if not side.messages:
+            err.print(f"[yellow]warning:[/] side {name} ({escape(side.title)}) holds no messages")
     options = AlignOptions(
         tolerance_ms=parse_duration(tolerance, option="--tolerance"),
         window_ms=parse_duration(window, option="--window"),

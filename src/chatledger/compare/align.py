@@ -231,7 +231,7 @@ class _Matcher:
         self.free_a[i] = self.free_b[j] = False
         self.pairs.append((i, j, how))
 
-    def _groups(
+    def groups(
         self, key_a: Callable[[int], Hashable | None], key_b: Callable[[int], Hashable | None]
     ) -> list[tuple[list[int], list[int]]]:
         """Free A and B indices grouped by key (None: left out), each group in time order."""
@@ -410,7 +410,7 @@ def _align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions) ->
 
     text = MessageKind.TEXT
     m.walk(sender_a)
-    exact = m._groups(
+    exact = m.groups(
         lambda i: (chat_a[i], sender_a[i], kind_a[i], text_a[i]),
         lambda j: (chat_b[j], vb.sender[j], kind_b[j], text_b[j]),
     )
@@ -427,7 +427,7 @@ def _align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions) ->
         score=lambda i, j: float(in_place(i, j)),
     )
     m.in_order(
-        m._groups(
+        m.groups(
             lambda i: (chat_a[i], kind_a[i], text_a[i]) if text_a[i] or kind_a[i] is not text else None,
             lambda j: (chat_b[j], kind_b[j], text_b[j]) if text_b[j] or kind_b[j] is not text else None,
         ),
@@ -437,7 +437,7 @@ def _align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions) ->
     slack = options.tolerance_ms + 60_000
     # the original on A, the recall notice on B; then the other way round
     m.nearest(
-        m._groups(
+        m.groups(
             lambda i: (chat_a[i], sender_a[i]) if kind_a[i] is not recall else None,
             lambda j: (chat_b[j], vb.sender[j]) if kind_b[j] is recall else None,
         ),
@@ -447,7 +447,7 @@ def _align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions) ->
         score=lambda i, j: 0.0 if in_place(i, j) else None,
     )
     m.nearest(
-        m._groups(
+        m.groups(
             lambda i: (chat_a[i], sender_a[i]) if kind_a[i] is recall else None,
             lambda j: (chat_b[j], vb.sender[j]) if kind_b[j] is not recall else None,
         ),
@@ -463,7 +463,7 @@ def _align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions) ->
         return value if value else None
 
     m.nearest(
-        m._groups(
+        m.groups(
             lambda i: (chat_a[i], sender_a[i], kind_a[i]), lambda j: (chat_b[j], vb.sender[j], kind_b[j])
         ),
         Pass.FUZZY,
@@ -474,7 +474,7 @@ def _align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions) ->
     tolerance = options.tolerance_ms + 60_000
     in_place = m.order_check()
     m.nearest(
-        m._groups(
+        m.groups(
             lambda i: (chat_a[i], sender_a[i]) if kind_a[i] is not recall else None,
             lambda j: (chat_b[j], vb.sender[j]) if kind_b[j] is not recall else None,
         ),
