@@ -139,6 +139,17 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
+class Case:
+    """Conversations from several platforms gathered under one name (one project, one dispute)."""
+
+    id: int
+    name: str
+    created_at: datetime
+    note: str = ""
+    conversation_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
     """A media file or document a message carries."""
 

@@ -34,3 +34,21 @@ def format_ts(ts_ms: int | None, offset_min: int = 0, *, seconds: bool = True) -
         return "-"
     moment = to_datetime(ts_ms, offset_min)
     return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def parse_duration(text: str, *, option: str) -> int:
+    """Milliseconds for ``90`` (seconds), ``90s``, ``3m``, ``-8h``, ``1h30m``, ``250ms``."""
+    import re
+
+    value = text.strip().lower()
+    sign = -1 if value.startswith("-") else 1
+    value = value.lstrip("+-")
+    if value.isdigit():
+        return sign * int(value) * 1000
+    parts = re.findall(r"(\d+)(ms|min|s|m|h|d)", value)
+    if not parts or "".join(n + u for n, u in parts) != value:
+        raise InputError(f"{option} {text!r}: expected a duration like 90s, 3m, -8h or 1h30m.")
+    return sign * sum(int(n) * _UNITS_MS[u] for n, u in parts)

@@ -18,11 +18,12 @@ from typing import Any
 
 import apsw
 
-from chatledger.errors import ArchiveError, NotFoundError
+from chatledger.errors import ArchiveError, InputError, NotFoundError
 from chatledger.model import (
     Attachment,
     AttachmentStatus,
     AuthenticityFinding,
+    Case,
     Conversation,
     ConversationKind,
     FindingSeverity,
@@ -676,6 +677,38 @@ class SQLiteStore(SQLiteLedgerMixin):
             )
         ]
 
+    def source_messages(self, source_id: int, conversation_id: int | None = None) -> list[Message]:
+        """The messages one source held (of one chat, or all), each with the locator *that* source gave it.
+
+        A message first read from another file appears here through its sighting, so two sources that
+        share messages each get their own complete view. Archive order; the caller orders by locator.
+        """
+        chat = "" if conversation_id is None else " AND m.conversation_id = ?"
+        params: tuple[int, ...] = (source_id,) if conversation_id is None else (source_id, conversation_id)
+        columns = _MESSAGE_COLUMNS.replace("m.locator", "{locator}")
+        rows = self._all(
+            f"SELECT {columns.format(locator='m.locator')} {_MESSAGE_FROM} WHERE m.first_source_id = ?{chat}",
+            params,
+        ) + self._all(
+            f"SELECT {columns.format(locator='s.locator')} {_MESSAGE_FROM} "
+            f"JOIN sightings s ON s.message_id = m.id WHERE s.source_id = ?{chat}",
+            params,
+        )
+        rows.sort(key=lambda r: int(r[0]))
+        return self._messages_from_rows(rows)
+
+    def sources_of_messages(self, conversation_id: int) -> dict[int, tuple[int, ...]]:
+        """For every message of a chat: the ids of the sources it was read from, first source first."""
+        found: dict[int, list[int]] = {}
+        for message_id, source_id in self._db.execute(
+            "SELECT id, first_source_id FROM messages WHERE conversation_id = ? UNION ALL "
+            "SELECT s.message_id, s.source_id FROM sightings s JOIN messages m ON m.id = s.message_id "
+            "WHERE m.conversation_id = ?",
+            (conversation_id, conversation_id),
+        ):
+            found.setdefault(int(message_id), []).append(int(source_id))
+        return {k: tuple(v) for k, v in found.items()}
+
     def iter_all_messages(self, batch_size: int = 10_000) -> Iterator[Message]:
         last_id = -(2**63)
         while True:
@@ -1019,3 +1052,34 @@ class SQLiteStore(SQLiteLedgerMixin):
     def rename_person(self, person_id: int, name: str) -> None:
         self._require_transaction()
         self._db.execute("UPDATE people SET name = ? WHERE id = ?", (name, person_id))
+
+    # -- cases ------------------------------------------------------------------------------------
+    def create_case(self, name: str, note: str = "") -> int:
+        self._require_transaction()
+        if self._one("SELECT 1 FROM cases WHERE name = ?", (name,)) is not None:
+            raise InputError(f"a case named {name!r} exists already; `chatledger case show {name}` shows it.")
+        self._db.execute(
+            "INSERT INTO cases (name, note, created_at) VALUES (?, ?, ?)",
+            (name, note, datetime.now().astimezone().isoformat()),
+        )
+        return int(self._db.last_insert_rowid())
+
+    def add_case_chat(self, case_id: int, conversation_id: int) -> None:
+        self._require_transaction()
+        self._db.execute(
+            "INSERT OR IGNORE INTO case_chats VALUES (?, ?, ?)",
+            (case_id, conversation_id, datetime.now().astimezone().isoformat()),
+        )
+
+    def cases(self) -> list[Case]:
+        chats: dict[int, list[int]] = {}
+        for case_id, conversation_id in self._db.execute(
+            "SELECT case_id, conversation_id FROM case_chats ORDER BY case_id, conversation_id"
+        ):
+            chats.setdefault(int(case_id), []).append(int(conversation_id))
+        return [
+            Case(
+                int(r[0]), str(r[1]), datetime.fromisoformat(r[3]), str(r[2]), tuple(chats.get(int(r[0]), ()))
+            )
+            for r in self._db.execute("SELECT id, name, note, created_at FROM cases ORDER BY id")
+        ]

@@ -1,0 +1,209 @@
+"""Compare benchmark: two generated sources of 1e5 and 1e6 messages aligned and classified.
+
+    python -m benchmarks.bench_compare --messages 1e5,1e6
+    python -m benchmarks.bench_compare --messages 1e5 --repeats 3 --store
+
+Side A is a generated corpus (``benchmarks.corpus``, many chats, realistic repeats such as 好的 and
+identical bursts); side B is A with 1 % of each kind of change injected (``benchmarks.compare_pairs``)
+and a clock 3 minutes fast. Each size runs in a fresh process so its peak RSS is its own: the figure
+before comparing (the two message lists) and the peak while comparing are both reported, with the
+precision and recall per class. Baselines on the same line lists (``sender|kind|text`` per message, in
+file order), in the same process: difflib ``SequenceMatcher`` with autojunk (its default; without it
+it does not finish on 1e5 repetitive lines) and rapidfuzz ``Levenshtein.opcodes`` on hashed lines,
+each with the number of lines it marks changed. ``--store`` also imports both sides as generic JSONL
+and times reading each source's own view back from the archive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+from benchmarks._measure import self_peak_mb
+from benchmarks.compare_pairs import CHANGES, Truth, corpus_messages, make_pair
+from chatledger.compare import Comparison, Side, compare
+from chatledger.model import Message
+
+BASELINE_LIMIT = 200_000  # Levenshtein.opcodes is O(n*m/64): 1e6 x 1e6 would take minutes
+
+
+def _lines(messages: list[Message]) -> list[str]:
+    return [f"{m.sender}|{m.kind.value}|{m.text}" for m in messages]
+
+
+def _changed(opcodes: list[tuple[str, int, int, int, int]]) -> int:
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in opcodes if tag != "equal")
+
+
+def quality(
+    comparison: Comparison, truth: Truth, a: list[Message], b: list[Message]
+) -> dict[str, list[float]]:
+    from collections import Counter
+
+    def signature(m: Message) -> tuple[object, ...]:
+        return (m.conversation_id, m.sender, m.kind, m.text, m.ts_ms)
+
+    predicted: dict[str, list[int]] = {name: [] for name in CHANGES}
+    for row in comparison.rows:
+        for name in row.classes:
+            if name in predicted:
+                predicted[name].append(row.b if name == "only_b" else row.a)
+    result: dict[str, list[float]] = {}
+    for name in CHANGES:
+        if name == "reordered":
+            flagged = set(predicted[name])
+            hits = sum(1 for i in flagged if any(i in s for s in truth.swaps))
+            caught = sum(1 for s in truth.swaps if flagged & set(s))
+            result[name] = [
+                round(hits / max(len(flagged), 1), 4),
+                round(caught / max(len(truth.swaps), 1), 4),
+            ]
+            continue
+        side = b if name == "only_b" else a
+        want = Counter(signature(side[i]) for i in truth.changed[name])
+        got = Counter(signature(side[i]) for i in predicted[name])
+        agreed = sum((want & got).values())
+        result[name] = [
+            round(agreed / max(sum(got.values()), 1), 4),
+            round(agreed / max(sum(want.values()), 1), 4),
+        ]
+    return result
+
+
+def _store_read(a: list[Message], b: list[Message]) -> dict[str, float]:
+    """Import both sides as generic JSONL, then time reading each source's view back."""
+    from chatledger.compare import resolve_side
+    from chatledger.ingest import ImportOptions, import_paths
+    from chatledger.interchange import header, to_record
+    from chatledger.model import Conversation, Platform
+    from chatledger.store import SQLiteStore
+
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for name, side in (("a", a), ("b", b)):
+            path = Path(folder) / f"{name}.jsonl"
+            with path.open("w", encoding="utf-8") as out:
+                out.write(json.dumps(header(), ensure_ascii=False) + "\n")
+                for m in side:
+                    chat = Conversation(Platform.GENERIC, m.conversation, m.conversation)
+                    out.write(json.dumps(to_record(m, chat), ensure_ascii=False) + "\n")
+            paths.append(path)
+        store = SQLiteStore(Path(folder) / "archive.db")
+        import_paths(
+            store, paths, originals_dir=Path(folder) / "originals", options=ImportOptions(zone_name="UTC")
+        )
+        began = time.perf_counter()
+        side_a, side_b = resolve_side(store, "source:1"), resolve_side(store, "source:2")
+        read_s = time.perf_counter() - began
+        began = time.perf_counter()
+        comparison = compare(side_a, side_b)
+        compare_s = time.perf_counter() - began
+        store.close()
+        return {
+            "read_both_s": round(read_s, 3),
+            "compare_s": round(compare_s, 3),
+            "same": comparison.counts["same"],
+        }
+
+
+def one(n: int, repeats: int, with_store: bool) -> dict[str, Any]:
+    """Everything for one size, in this (fresh) process."""
+    began = time.perf_counter()
+    a = corpus_messages(n, seed=7)
+    b, truth = make_pair(a, rate=0.01, seed=3, offset_ms=180_000)
+    generated_s = time.perf_counter() - began
+    gc.collect()
+    before_mb = self_peak_mb()
+    seconds, cpu = [], []
+    comparison = None
+    for _ in range(repeats):
+        comparison = None
+        gc.collect()
+        began, began_cpu = time.perf_counter(), time.process_time()
+        comparison = compare(Side("A", "A", a), Side("B", "B", b))
+        seconds.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - began_cpu)
+    assert comparison is not None
+    peak_mb = self_peak_mb()
+    result: dict[str, Any] = {
+        "messages": n,
+        "b_messages": len(b),
+        "generate_s": round(generated_s, 2),
+        "compare_s": round(statistics.median(seconds), 3),
+        "compare_runs_s": [round(s, 3) for s in seconds],
+        "compare_cpu_s": round(statistics.median(cpu), 3),
+        "load": [round(x, 2) for x in os.getloadavg()],
+        "rss_sides_mb": round(before_mb, 1),
+        "rss_peak_mb": round(peak_mb, 1),
+        "offset_ms": comparison.alignment.offset_ms,
+        "counts": comparison.counts,
+        "precision_recall": quality(comparison, truth, a, b),
+        "injected_per_class": len(truth.changed["only_a"]),
+    }
+    del comparison
+    lines_a, lines_b = _lines(a), _lines(b)
+    began, began_cpu = time.perf_counter(), time.process_time()
+    matcher = difflib.SequenceMatcher(None, lines_a, lines_b, autojunk=True)
+    opcodes = matcher.get_opcodes()
+    result["difflib_autojunk_s"] = round(time.perf_counter() - began, 3)
+    result["difflib_autojunk_cpu_s"] = round(time.process_time() - began_cpu, 3)
+    result["difflib_autojunk_changed_lines"] = _changed(opcodes)
+    if n <= BASELINE_LIMIT:
+        hashed_a, hashed_b = [hash(x) for x in lines_a], [hash(x) for x in lines_b]
+        began, began_cpu = time.perf_counter(), time.process_time()
+        ops = Levenshtein.opcodes(hashed_a, hashed_b)
+        result["levenshtein_opcodes_s"] = round(time.perf_counter() - began, 3)
+        result["levenshtein_opcodes_cpu_s"] = round(time.process_time() - began_cpu, 3)
+        result["levenshtein_changed_lines"] = _changed(
+            [(o.tag, o.src_start, o.src_end, o.dest_start, o.dest_end) for o in ops]
+        )
+    if with_store:
+        result["store"] = _store_read(a, b)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", default="1e5,1e6", help="comma-separated sizes")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--store", action="store_true", help="also import and read back through the archive")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one, args.repeats, args.store), ensure_ascii=False))
+        return
+    load = os.getloadavg()
+    print(f"# load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores shared)", file=sys.stderr)
+    for size in args.messages.split(","):
+        n = int(float(size))
+        command = [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_compare",
+            "--one",
+            str(n),
+            "--repeats",
+            str(args.repeats),
+        ]
+        done = subprocess.run(command + (["--store"] if args.store else []), capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(done.stderr)
+        print(done.stdout.strip())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Each source's own view through the store, side references, sender maps and durations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chatledger.compare import compare, resolve_side
+from chatledger.compare.sides import locator_order, parse_sender_map
+from chatledger.errors import InputError, NotFoundError
+from chatledger.store import SQLiteStore
+from chatledger.timefmt import parse_duration
+from tests.conftest import ImportFn, write
+
+
+@pytest.mark.usefixtures("lines_importer")
+def test_a_source_view_holds_what_that_file_held_though_the_archive_stores_shared_messages_once(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    first = write(
+        tmp_path / "phone.lines", "chat", [(100, "ana", "hi"), (160, "bo", "ok"), (220, "ana", "bye")]
+    )
+    second = write(tmp_path / "pc.lines", "chat", [(160, "bo", "ok"), (100, "ana", "hi"), (300, "bo", "new")])
+    result = import_files(first, second)
+    assert result.sources[1].new == 1  # two of its three messages were archived already
+    phone = resolve_side(store, "source:1")
+    assert [m.text for m in phone.messages] == ["hi", "ok", "bye"]
+    by_name = resolve_side(store, "phone.lines").source
+    assert by_name is not None and by_name.id == 1
+    pc = resolve_side(store, str(second))
+    assert [(m.text, m.locator) for m in pc.messages] == [
+        ("ok", "line 2"),
+        ("hi", "line 3"),
+        ("new", "line 4"),
+    ]
+    comparison = compare(phone, pc)
+    assert comparison.counts["same"] == 1 and comparison.counts["reordered"] == 1
+    assert comparison.counts["only_a"] == 1 and comparison.counts["only_b"] == 1
+    chat_view = resolve_side(store, "chat:chat")
+    assert [m.text for m in chat_view.messages] == ["hi", "ok", "bye", "new"]
+    with pytest.raises(NotFoundError, match="source:ID or chat:ID"):
+        resolve_side(store, "nothing-like-this")
+    unimported = write(tmp_path / "other.lines", "chat", [(1, "x", "y")])
+    with pytest.raises(InputError, match="import it first"):
+        resolve_side(store, str(unimported))
+
+
+@pytest.mark.usefixtures("lines_importer")
+def test_sender_map_accepts_ids_and_names(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+    import_files(
+        write(tmp_path / "a.lines", "c", [(1, "我", "hi")]),
+        write(tmp_path / "b.lines", "c", [(1, "wxid_abc", "hi")]),
+    )
+    a, b = resolve_side(store, "source:1"), resolve_side(store, "source:2")
+    assert parse_sender_map(["我=wxid_abc"], a, b) == {"我": "wxid_abc"}
+    with pytest.raises(InputError, match="expected A_SENDER=B_SENDER"):
+        parse_sender_map(["我"], a, b)
+    with pytest.raises(InputError, match="side B"):
+        parse_sender_map(["我=nobody"], a, b)
+
+
+def test_locators_sort_in_file_order() -> None:
+    found = ["line 10", "line 9", "$.messages[2]", "$.messages[10]", "chat.txt line 3"]
+    assert sorted(found, key=locator_order) == [
+        "$.messages[2]",
+        "$.messages[10]",
+        "chat.txt line 3",
+        "line 9",
+        "line 10",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "ms"),
+    [
+        ("90", 90_000),
+        ("90s", 90_000),
+        ("3m", 180_000),
+        ("-8h", -28_800_000),
+        ("1h30m", 5_400_000),
+        ("250ms", 250),
+    ],
+)
+def test_durations(text: str, ms: int) -> None:
+    assert parse_duration(text, option="--offset") == ms
+
+
+def test_bad_duration_names_the_option() -> None:
+    with pytest.raises(InputError, match="--window '3 weeks'"):
+        parse_duration("3 weeks", option="--window")
