@@ -7,6 +7,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from chatledger.model import Conversation, Message, Participant, Person, Source
 
 
@@ -67,6 +70,20 @@ class SearchRow:
 
 
 @dataclass(frozen=True, slots=True)
+class TimelineColumns:
+    """Who spoke in which chat when: one row per message with a sender (system events and recalls left
+    out), ordered by (conversation, time, id); parallel int64 arrays for ``chatledger.quality``."""
+
+    id: npt.NDArray[np.int64]
+    conversation_id: npt.NDArray[np.int64]
+    sender_id: npt.NDArray[np.int64]
+    ts_ms: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
+@dataclass(frozen=True, slots=True)
 class ArchiveStats:
     sources: int
     conversations: int
@@ -121,6 +138,8 @@ class Store(Protocol):
 
     def conversation_titles(self) -> dict[int, str]: ...
 
+    def conversation_refs(self) -> dict[int, tuple[str, str, str]]: ...
+
     def find_conversations(self, ref: str) -> list[Conversation]: ...
 
     def participants(self, conversation_id: int | None = None) -> list[Participant]: ...
@@ -157,6 +176,25 @@ class Store(Protocol):
     def message_sources(self, message_id: int) -> list[tuple[int, str]]: ...
 
     def iter_all_messages(self, batch_size: int = 10_000) -> Iterator[Message]: ...
+
+    def iter_timeline(
+        self,
+        *,
+        conversation_ids: Sequence[int] | None = None,
+        after_ms: int | None = None,
+        before_ms: int | None = None,
+        batch_size: int = 10_000,
+    ) -> Iterator[Message]: ...
+
+    def first_message_ms(self, sender_ids: Sequence[int]) -> dict[int, int]: ...
+
+    def timeline_columns(
+        self,
+        *,
+        conversation_ids: Sequence[int] | None = None,
+        after_ms: int | None = None,
+        before_ms: int | None = None,
+    ) -> TimelineColumns: ...
 
     def stats(self) -> ArchiveStats: ...
 
