@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from chatledger.cli import archive_cmd, import_cmd, people_cmd, search_cmd
+from chatledger.cli import archive_cmd, import_cmd, people_cmd, quality_cmd, search_cmd
 from chatledger.cli._console import err
 from chatledger.cli._state import State
 from chatledger.config import Settings
@@ -44,6 +44,7 @@ import_cmd.register(app)
 archive_cmd.register(app)
 search_cmd.register(app)
 people_cmd.register(app)
+quality_cmd.register(app)
 
 
 def main() -> None:
