@@ -1,6 +1,6 @@
 """Whether a session solved the customer's problem, and the satisfaction rating it carries.
 
-Resolution reads the customer's messages in order; the last signal decides: a confirmation (解决了,
+Resolution reads the customer's last ``tail_messages`` messages; the last signal in them decides: a confirmation (解决了,
 好的谢谢, 可以了) makes the session resolved, an explicit unresolved signal (还是不行, 没解决, 投诉)
 unresolved, neither unconfirmed. Questions that look like confirmations (解决了吗) are no signal.
 Ratings (``评价：非常满意``, ``评分：4``, ``5星``, ``★★★★☆``, ``rating: 2/5``) are read from system and
@@ -44,6 +44,7 @@ class Config:
     rating_patterns: tuple[str, ...]
     rating_labels: tuple[tuple[str, int], ...]
     low_rating: int
+    tail_messages: int
 
     @classmethod
     def from_toml(cls, table: dict[str, Any]) -> Config:
@@ -68,6 +69,7 @@ class Config:
             rating_patterns=patterns,
             rating_labels=tuple(labels.items()),
             low_rating=int(get_number(ratings, "low", f"{NAME}.ratings", 2)),
+            tail_messages=max(1, int(get_number(table, "tail_messages", NAME, 2))),
         )
 
     @classmethod
@@ -131,17 +133,16 @@ def resolve(session: Session, config: Config) -> Resolution:
     compiled = _COMPILED.get(config)
     decided: tuple[Outcome, str, Turn] | None = None
     rating: tuple[int, Turn] | None = None
+    customer = [t for t in session.turns if t.role is Role.CUSTOMER and t.message.text]
+    for turn in customer[-config.tail_messages :]:
+        signal = compiled.signal(turn.message.text)
+        if signal is not None:
+            decided = (signal[0], signal[1], turn)
     for turn in session.turns:
-        text = turn.message.text
-        if not text or turn.role not in (Role.CUSTOMER, Role.SYSTEM):
-            continue
-        value = compiled.read_rating(text)
-        if value is not None:
-            rating = (value, turn)
-        if turn.role is Role.CUSTOMER:
-            signal = compiled.signal(text)
-            if signal is not None:
-                decided = (signal[0], signal[1], turn)
+        if turn.message.text and turn.role in (Role.CUSTOMER, Role.SYSTEM):
+            value = compiled.read_rating(turn.message.text)
+            if value is not None:
+                rating = (value, turn)
     return Resolution(
         outcome=decided[0] if decided else Outcome.UNCONFIRMED,
         message_id=message_id(decided[2]) if decided else None,

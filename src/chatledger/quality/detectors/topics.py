@@ -43,6 +43,8 @@ class Config:
     cluster_threshold: float
     max_cluster_texts: int
     min_cluster_size: int
+    min_question_chars: int
+    small_talk: tuple[str, ...]
 
     @classmethod
     def from_toml(cls, table: dict[str, Any]) -> Config:
@@ -58,6 +60,10 @@ class Config:
             cluster_threshold=get_number(table, "cluster_threshold", NAME, 70),
             max_cluster_texts=int(get_number(table, "max_cluster_texts", NAME, 2000)),
             min_cluster_size=int(get_number(table, "min_cluster_size", NAME, 3)),
+            min_question_chars=int(get_number(table, "min_question_chars", NAME, 5)),
+            small_talk=tuple(
+                sorted((w.lower() for w in get_str_list(table, "small_talk", NAME)), key=len, reverse=True)
+            ),
         )
 
     @classmethod
@@ -109,8 +115,8 @@ def top_questions(sessions: Sequence[Session], config: Config) -> list[Topic]:
             hits = compiled.scanner.scan(lowered)
             if not hits:
                 if compiled.markers.scan(lowered):
-                    key = _fold(lowered)
-                    if key:
+                    key = _fold(lowered, config.small_talk)
+                    if len(key) >= config.min_question_chars:
                         leftovers.setdefault(key, []).append((number, text, message_id(turn)))
                 continue
             named: set[str] = set()
@@ -143,7 +149,11 @@ def _is_question(lowered: str, compiled: _Compiled) -> bool:
     return bool(compiled.markers.scan(lowered))
 
 
-def _fold(text: str) -> str:
+def _fold(text: str, small_talk: Sequence[str]) -> str:
+    """The question without small talk, punctuation and the particular numbers."""
+    for phrase in small_talk:
+        if phrase in text:
+            text = text.replace(phrase, "")
     return _NOISE.sub("", _DIGITS.sub("0", text))
 
 
@@ -165,17 +175,16 @@ def _cluster(leftovers: dict[str, list[tuple[int, str, int]]], config: Config) -
         assigned[i] = len(groups)
         members = [i]
         rest = [j for j in range(i + 1, len(ordered)) if assigned[j] < 0]
-        if rest:
-            scores = process.cdist(
-                [tokenised[i]],
-                [tokenised[j] for j in rest],
-                scorer=fuzz.token_set_ratio,
-                score_cutoff=config.cluster_threshold,
-            )[0]
-            for j, score in zip(rest, scores, strict=True):
-                if score >= config.cluster_threshold:
-                    assigned[j] = assigned[i]
-                    members.append(j)
+        similar = process.extract(
+            tokenised[i],
+            [tokenised[j] for j in rest],
+            scorer=fuzz.token_set_ratio,
+            score_cutoff=config.cluster_threshold,
+            limit=None,
+        )
+        for _, _, position in similar:
+            assigned[rest[position]] = assigned[i]
+            members.append(rest[position])
         groups.append(members)
     topics = []
     for members in groups:
@@ -221,3 +230,14 @@ def detect(sessions: Sequence[Session], config: Config) -> list[Finding]:
             )
         )
     return out
+
+
+def session_topics(session: Session, config: Config) -> set[str]:
+    """The lexicon topics a session's customer messages raise (for per-topic figures)."""
+    compiled = _COMPILED.get(config)
+    found: set[str] = set()
+    for turn in session.turns:
+        if turn.role is Role.CUSTOMER and turn.message.text:
+            for hit in compiled.scanner.scan(turn.message.text.lower()):
+                found.update(hit.payload)
+    return found
