@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 
 import numpy as np
@@ -40,6 +40,7 @@ class Analysis:
     scores: list[SessionScore]
     detectors: list[str]
     titles: dict[int, str] = field(default_factory=dict)
+    corpus_findings: list[Finding] = field(default_factory=list)  # from corpus detectors (top questions)
 
 
 def _time_timing(store: Store, config: QualityConfig, scope: Scope) -> Timing:
@@ -132,18 +133,26 @@ def analyse(
     scope = scope or Scope()
     measured = _time_timing(store, config, scope)
     running = list(discover(config) if detectors is None else detectors)
+    per_session = [d for d in running if not d.corpus]
+    corpus = [d for d in running if d.corpus]
     by_session = timing_findings(measured, config)
     scores: list[SessionScore] = []
     total = measured.frame.n_sessions
+    customer_sessions: list[Session] = []  # corpus detectors read what customers said, nothing more
     if running:
         for number, session in iter_sessions(store, measured, scope):
             found: list[Finding] = list(by_session.get(number, ()))
-            for detector in running:
+            for detector in per_session:
                 found.extend(detector(session))
             scores.append(score_session(number, measured, found, config))
+            if corpus:
+                asked = tuple(t for t in session.turns if t.role is Role.CUSTOMER and t.message.text)
+                customer_sessions.append(replace(session, turns=asked))
             if progress is not None and number % 1000 == 0:
                 progress(number, total)
     else:
         scores = [score_session(s, measured, by_session.get(s, ()), config) for s in range(total)]
+    corpus_findings = [f for d in corpus for f in d.run_corpus(customer_sessions)]
+    del customer_sessions
     titles = store.conversation_titles()
-    return Analysis(config, scope, measured, scores, [d.name for d in running], titles)
+    return Analysis(config, scope, measured, scores, [d.name for d in running], titles, corpus_findings)

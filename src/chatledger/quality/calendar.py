@@ -52,6 +52,10 @@ class BusinessCalendar:
         inside = np.clip(ts_ms - self.open_ms[np.maximum(k, 0)], 0, self.length_ms[np.maximum(k, 0)])
         return np.where(k >= 0, self.before_ms[np.maximum(k, 0)] + inside, 0).astype(np.int64)
 
+    def is_open(self, ts_ms: I64) -> npt.NDArray[np.bool_]:
+        """Whether each instant falls inside opening hours."""
+        return np.asarray(self.business_ms(ts_ms + 1) > self.business_ms(ts_ms), dtype=np.bool_)
+
     def local_hour_weekday(self, ts_ms: I64) -> tuple[I64, I64]:
         """Local hour (0–23) and weekday (0 = Monday) of each instant in the calendar's zone."""
         k = np.clip(np.searchsorted(self.day_start, ts_ms, side="right") - 1, 0, len(self.day_start) - 1)

@@ -1,7 +1,8 @@
 """Detectors are found, not listed: every module of ``chatledger.quality.detectors`` with a ``detect``.
 
 The contract: a module ``detectors/<name>.py`` defines ``detect(session: Session, config: <Config>) ->
-list[Finding]``, where ``<Config>`` is a dataclass (or any class with a ``from_dict`` classmethod) built
+list[Finding]`` (or ``detect(sessions: Sequence[Session], …)`` for a corpus-wide detector such as top
+questions), where ``<Config>`` has a ``from_toml`` (or ``from_dict``) classmethod, or is a dataclass, built
 from the TOML table ``defaults/<name>.toml`` merged with the user's ``detectors/<name>.toml``. Modules
 whose name starts with ``_`` are helpers and skipped; ``enabled = false`` in a detector's table switches it
 off (the key is not passed on). A detector that fails names itself in the error.
@@ -14,7 +15,7 @@ import importlib
 import inspect
 import pkgutil
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -32,11 +33,19 @@ class DetectorError(ChatledgerError):
 
 @dataclass(frozen=True, slots=True)
 class Detector:
-    """A discovered detector, ready to run with its configuration."""
+    """A discovered detector, ready to run with its configuration. A ``corpus`` detector's ``detect``
+    reads every session at once (``Sequence[Session]``: top questions) and runs after the others."""
 
     name: str
-    detect: Callable[[Session, Any], list[Finding]]
+    detect: Callable[[Any, Any], list[Finding]]
     config: Any
+    corpus: bool = False
+
+    def run_corpus(self, sessions: Sequence[Session]) -> list[Finding]:
+        try:
+            return list(self.detect(sessions, self.config))
+        except Exception as exc:
+            raise DetectorError(f"detector {self.name!r} failed on the corpus: {exc}") from exc
 
     def __call__(self, session: Session) -> list[Finding]:
         try:
@@ -66,26 +75,28 @@ def _modules(package: str) -> list[ModuleType]:
     return found
 
 
-def config_type(detect: Callable[..., Any]) -> type | None:
-    """The class of ``detect``'s second parameter, from its annotations."""
+def signature(detect: Callable[..., Any]) -> tuple[type | None, bool]:
+    """The class of ``detect``'s config parameter, and whether its first parameter is a corpus of sessions."""
     params = list(inspect.signature(detect).parameters.values())
     if len(params) < 2:
         raise DetectorError(f"{detect.__module__}.detect must take (session, config)")
     try:
         hints = typing.get_type_hints(detect)
     except Exception:  # unresolvable annotations: fall back to the raw dict
-        return None
+        return None, False
     annotation = hints.get(params[1].name)
-    return annotation if isinstance(annotation, type) else None
+    corpus = typing.get_origin(hints.get(params[0].name)) in (Sequence, list, tuple)
+    return (annotation if isinstance(annotation, type) else None), corpus
 
 
 def build_config(kind: type | None, table: dict[str, Any], where: str) -> Any:
     """An instance of ``kind`` from a TOML table (lists become tuples where the field's default is one)."""
     if kind is None or kind is dict:
         return table
-    from_dict = getattr(kind, "from_dict", None)
-    if callable(from_dict):
-        return from_dict(table)
+    for constructor in ("from_toml", "from_dict"):
+        build = getattr(kind, constructor, None)
+        if callable(build):
+            return build(table)
     if not dataclasses.is_dataclass(kind):
         return kind(**table)
     fields = {f.name: f for f in dataclasses.fields(kind)}
@@ -117,7 +128,6 @@ def discover(
         table = dict(config.detectors.get(name, {}))
         if table.pop("enabled", True) is False:
             continue
-        detectors.append(
-            Detector(name, detect, build_config(config_type(detect), table, f"detectors/{name}.toml"))
-        )
+        kind, corpus = signature(detect)
+        detectors.append(Detector(name, detect, build_config(kind, table, f"detectors/{name}.toml"), corpus))
     return detectors

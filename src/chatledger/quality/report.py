@@ -90,11 +90,12 @@ def _suggestions(analysis: Analysis, lang: str, limit: int) -> list[str]:
     timing = analysis.timing
     waits = timing.waits
     found: list[tuple[float, str]] = []  # (weight, text): the strongest first
-    firsts = waits.first & waits.answered
+    # first responses to questions asked while open (a night question is not "slow at 02:00")
+    asked_open = timing.calendar.is_open(timing.frame.ts_ms[waits.wait_row])
+    firsts = waits.first & waits.answered & asked_open
     if firsts.sum() >= 10:
-        # business time: a question left at night is not "slow at 23:00" but answered at opening
         hours = waits.hour[firsts]
-        secs = waits.business_ms[firsts] / 1000
+        secs = waits.wall_ms[firsts] / 1000
         medians = {h: float(np.median(secs[hours == h])) for h in range(24) if (hours == h).sum() >= 3}
         if len(medians) >= 2:
             worst = max(medians, key=lambda h: medians[h])
@@ -259,13 +260,17 @@ def build_report(store: Store, analysis: Analysis, *, lang: str = "zh") -> dict[
     example_ids = [i for ids in topic_examples.values() for i in ids]
     example_text = {m.id: m.text for m in store.messages_by_ids(example_ids)} if example_ids else {}
     top_questions = [
-        {
-            "topic": t,
-            "count": c,
-            "examples": [example_text[i][:120] for i in topic_examples[t] if i in example_text],
-        }
+        {"topic": t, "sessions": c, "messages": c,
+         "examples": [example_text[i][:120] for i in topic_examples[t] if i in example_text]}
         for t, c in topics.most_common(config.report.top_questions)
-    ]
+    ]  # fmt: skip
+    corpus_topics = [f.data for f in analysis.corpus_findings if isinstance(f.data.get("topic"), str)]
+    if corpus_topics:  # a corpus detector ranked them over every session: use its counts
+        top_questions = [
+            {"topic": d["topic"], "sessions": int(d.get("sessions", 0)), "messages": int(d.get("messages", 0)),
+             "examples": [str(e)[:120] for e in d.get("examples", [])][:3]}
+            for d in corpus_topics[: config.report.top_questions]
+        ]  # fmt: skip
     scripts = [f for f in findings if f["detector"].startswith("script")]
 
     worst = sorted(scores, key=lambda s: (s.total, -len(s.deductions)))[: config.report.worst_sessions]
@@ -286,7 +291,7 @@ def build_report(store: Store, analysis: Analysis, *, lang: str = "zh") -> dict[
         by_period[_period_key(timing.day_of(int(zone_days[s.session])), period)].append(s.session)
     frt = timing.session_first_response_ms
     unanswered_by_session = np.bincount(timing.waits.session[~answered], minlength=frame.n_sessions)
-    resolution_ran = any(d.startswith("resolution") for d in analysis.detectors)
+    resolution_ran = "resolution" in analysis.detectors
     periods: list[dict[str, Any]] = []
     score_of = {s.session: s for s in scores}
     for key in sorted(by_period):
@@ -295,10 +300,11 @@ def build_report(store: Store, analysis: Analysis, *, lang: str = "zh") -> dict[
         sla = [frt[m] <= config.sla.for_channel(timing.channels[m]) * 1000 for m in members if frt[m] >= 0]
         ratings = [
             float(f.data["rating"]) for m in members for f in score_of[m].findings
-            if f.detector.startswith("satisfaction") and isinstance(f.data.get("rating"), int | float)
+            if isinstance(f.data.get("rating"), int | float) and not isinstance(f.data.get("rating"), bool)
         ]  # fmt: skip
         complaints = sum(
-            any(config.scoring.is_critical(f.detector) or f.detector.startswith(("anger", "sentiment.anger"))
+            any(config.scoring.is_critical(f.detector)
+                or f.detector.startswith(("sentiment.anger", "sentiment.customer_angry", "resolution.low_rating"))
                 for f in score_of[m].findings)
             for m in members
         )  # fmt: skip

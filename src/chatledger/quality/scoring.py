@@ -101,6 +101,8 @@ def timing_findings(timing: Timing, config: QualityConfig) -> dict[int, list[Fin
         session = int(waits.session[w])
         wait_id = int(frame.id[waits.wait_row[w]])
         if waits.reply_row[w] < 0:
+            if sc.unanswered_points <= 0:
+                continue
             found[session].append(
                 Finding(
                     "timing.unanswered", Severity.MAJOR, (wait_id,),

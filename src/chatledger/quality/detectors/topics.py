@@ -1,0 +1,243 @@
+"""Top questions: the customer question topics a corpus of sessions asks about most.
+
+Each customer message is matched against the topic lexicon (Aho-Corasick, one pass); the questions it
+misses are counted by their folded text, the most frequent distinct ones are grouped by similarity
+(rapidfuzz ``token_set_ratio`` on jieba tokens, leader clustering) and each group is named by its
+jieba TF-IDF keywords. jieba runs only on those few thousand distinct texts, never on the corpus.
+A topic counts the sessions that raised it and the messages that did, with example messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from chatledger.quality.detectors._lexicon import (
+    CompiledCache,
+    ConfigValueError,
+    PhraseScanner,
+    default_table,
+    get_number,
+    get_str_list,
+    get_table,
+    message_id,
+)
+from chatledger.quality.findings import Finding, Role, Session, Severity
+
+NAME = "topics"
+_NOISE = re.compile(r"[\s\W_]+")
+_DIGITS = re.compile(r"[0-9a-zA-Z]*\d[0-9a-zA-Z]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    topics: tuple[tuple[str, tuple[str, ...]], ...]
+    question_markers: tuple[str, ...]
+    top_n: int
+    examples: int
+    cluster_threshold: float
+    max_cluster_texts: int
+    min_cluster_size: int
+    min_question_chars: int
+    small_talk: tuple[str, ...]
+
+    @classmethod
+    def from_toml(cls, table: dict[str, Any]) -> Config:
+        topics = get_table(table, "topics", NAME)
+        for name, words in topics.items():
+            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                raise ConfigValueError(f"{NAME}.topics", name, "a list of keywords", words)
+        return cls(
+            topics=tuple((name, tuple(words)) for name, words in topics.items()),
+            question_markers=tuple(m.lower() for m in get_str_list(table, "question_markers", NAME)),
+            top_n=int(get_number(table, "top_n", NAME, 10)),
+            examples=int(get_number(table, "examples", NAME, 3)),
+            cluster_threshold=get_number(table, "cluster_threshold", NAME, 70),
+            max_cluster_texts=int(get_number(table, "max_cluster_texts", NAME, 2000)),
+            min_cluster_size=int(get_number(table, "min_cluster_size", NAME, 3)),
+            min_question_chars=int(get_number(table, "min_question_chars", NAME, 5)),
+            small_talk=tuple(
+                sorted((w.lower() for w in get_str_list(table, "small_talk", NAME)), key=len, reverse=True)
+            ),
+        )
+
+    @classmethod
+    def default(cls) -> Config:
+        return cls.from_toml(default_table(NAME))
+
+
+@dataclass(slots=True)
+class Topic:
+    """A question topic: how many sessions and messages raised it, and a few of those messages.
+
+    ``keywords`` are the lexicon words that matched, or for a cluster its jieba keywords;
+    ``from_lexicon`` is False for topics found by clustering."""
+
+    name: str
+    sessions: int = 0
+    messages: int = 0
+    examples: list[tuple[int, str]] = field(default_factory=list)
+    keywords: Counter[str] = field(default_factory=Counter)
+    from_lexicon: bool = True
+
+
+class _Compiled:
+    def __init__(self, config: Config) -> None:
+        phrases: dict[str, set[str]] = {}
+        for name, words in config.topics:
+            for word in words:
+                phrases.setdefault(word.lower(), set()).add(name)
+        self.scanner = PhraseScanner({w: tuple(sorted(n)) for w, n in phrases.items()})
+        self.markers = PhraseScanner({m: m for m in config.question_markers})
+
+
+_COMPILED = CompiledCache(_Compiled)
+
+
+def top_questions(sessions: Sequence[Session], config: Config) -> list[Topic]:
+    """The ``config.top_n`` topics raised by the most sessions (ties: more messages, then name)."""
+    compiled = _COMPILED.get(config)
+    topics: dict[str, Topic] = {}
+    leftovers: dict[str, list[tuple[int, str, int]]] = {}  # folded text -> (session no, text, id)
+    spare: dict[str, list[tuple[int, str]]] = {}  # statements, for topics short of question examples
+    for number, session in enumerate(sessions):
+        raised: set[str] = set()
+        for turn in session.turns:
+            if turn.role is not Role.CUSTOMER or not turn.message.text:
+                continue
+            text = turn.message.text
+            lowered = text.lower()
+            hits = compiled.scanner.scan(lowered)
+            if not hits:
+                if compiled.markers.scan(lowered):
+                    key = _fold(lowered, config.small_talk)
+                    if len(key) >= config.min_question_chars:
+                        leftovers.setdefault(key, []).append((number, text, message_id(turn)))
+                continue
+            named: set[str] = set()
+            for hit in hits:
+                for name in hit.payload:
+                    topic = topics.get(name)
+                    if topic is None:
+                        topic = topics[name] = Topic(name)
+                    topic.keywords[hit.phrase] += 1
+                    if name not in named:
+                        named.add(name)
+                        topic.messages += 1
+                        if len(topic.examples) < config.examples:
+                            if _is_question(lowered, compiled):
+                                topic.examples.append((message_id(turn), text))
+                            elif len(spare.setdefault(name, [])) < config.examples:
+                                spare[name].append((message_id(turn), text))
+            raised |= named
+        for name in raised:
+            topics[name].sessions += 1
+    for name, extra in spare.items():
+        topic = topics[name]
+        topic.examples.extend(extra[: config.examples - len(topic.examples)])
+    clusters = _cluster(leftovers, config)
+    ranked = sorted([*topics.values(), *clusters], key=lambda t: (-t.sessions, -t.messages, t.name))
+    return ranked[: config.top_n]
+
+
+def _is_question(lowered: str, compiled: _Compiled) -> bool:
+    return bool(compiled.markers.scan(lowered))
+
+
+def _fold(text: str, small_talk: Sequence[str]) -> str:
+    """The question without small talk, punctuation and the particular numbers."""
+    for phrase in small_talk:
+        if phrase in text:
+            text = text.replace(phrase, "")
+    return _NOISE.sub("", _DIGITS.sub("0", text))
+
+
+def _cluster(leftovers: dict[str, list[tuple[int, str, int]]], config: Config) -> list[Topic]:
+    """Group the most frequent unmatched questions by similarity; name each group by its keywords."""
+    if not leftovers:
+        return []
+    import jieba
+    import jieba.analyse
+
+    jieba.setLogLevel(60)
+    ordered = sorted(leftovers, key=lambda k: (-len(leftovers[k]), k))[: config.max_cluster_texts]
+    tokenised = [" ".join(jieba.lcut(k)) for k in ordered]
+    assigned = [-1] * len(ordered)
+    groups: list[list[int]] = []
+    for i in range(len(ordered)):
+        if assigned[i] >= 0:
+            continue
+        assigned[i] = len(groups)
+        members = [i]
+        rest = [j for j in range(i + 1, len(ordered)) if assigned[j] < 0]
+        similar = process.extract(
+            tokenised[i],
+            [tokenised[j] for j in rest],
+            scorer=fuzz.token_set_ratio,
+            score_cutoff=config.cluster_threshold,
+            limit=None,
+        )
+        for _, _, position in similar:
+            assigned[rest[position]] = assigned[i]
+            members.append(rest[position])
+        groups.append(members)
+    topics = []
+    for members in groups:
+        occurrences = [o for m in members for o in leftovers[ordered[m]]]
+        if len(occurrences) < config.min_cluster_size:
+            continue
+        text = " ".join(ordered[m] for m in members)
+        keywords = jieba.analyse.extract_tags(text, topK=2) or [ordered[members[0]][:8]]
+        topic = Topic(
+            name="/".join(keywords),
+            sessions=len({o[0] for o in occurrences}),
+            messages=len(occurrences),
+            examples=[(o[2], o[1]) for o in occurrences[: config.examples]],
+            keywords=Counter({k: len(occurrences) for k in keywords}),
+            from_lexicon=False,
+        )
+        topics.append(topic)
+    return topics
+
+
+def detect(sessions: Sequence[Session], config: Config) -> list[Finding]:
+    """The top topics as info findings naming their example messages."""
+    out = []
+    for rank, topic in enumerate(top_questions(sessions, config), start=1):
+        origin_zh = "" if topic.from_lexicon else "（相似问题聚类）"
+        origin_en = "" if topic.from_lexicon else " (clustered similar questions)"
+        out.append(
+            Finding(
+                detector="topic.top_question",
+                severity=Severity.INFO,
+                message_ids=tuple(mid for mid, _ in topic.examples),
+                reason_zh=f"第 {rank} 热门问题“{topic.name}”{origin_zh}：{topic.sessions} 个会话，{topic.messages} 条消息",
+                reason_en=f"top question #{rank} '{topic.name}'{origin_en}: {topic.sessions} sessions, {topic.messages} messages",
+                data={
+                    "rank": rank,
+                    "topic": topic.name,
+                    "sessions": topic.sessions,
+                    "messages": topic.messages,
+                    "examples": [text for _, text in topic.examples],
+                    "keywords": [k for k, _ in topic.keywords.most_common(5)],
+                    "from_lexicon": topic.from_lexicon,
+                },
+            )
+        )
+    return out
+
+
+def session_topics(session: Session, config: Config) -> set[str]:
+    """The lexicon topics a session's customer messages raise (for per-topic figures)."""
+    compiled = _COMPILED.get(config)
+    found: set[str] = set()
+    for turn in session.turns:
+        if turn.role is Role.CUSTOMER and turn.message.text:
+            for hit in compiled.scanner.scan(turn.message.text.lower()):
+                found.update(hit.payload)
+    return found
