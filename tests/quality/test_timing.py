@@ -11,6 +11,7 @@ from chatledger.quality import analysis
 from chatledger.quality.config import load_config
 from chatledger.quality.timing import Stats, group_stats
 from chatledger.store import SQLiteStore
+from tests.conftest import ImportFn
 from tests.quality.conftest import T0, MakeStore
 
 
@@ -110,3 +111,21 @@ def test_grouped_quantiles_match_numpy(seed: int) -> None:
         assert s.median_s == round(float(np.median(chosen)), 3)
         assert s.p90_s == round(float(np.percentile(chosen, 90)), 3)
         assert s.mean_s == round(float(chosen.mean()), 3)
+
+
+def test_vectorised_timing_equals_a_per_message_loop_on_a_generated_corpus(
+    store: SQLiteStore, import_files: ImportFn, tmp_path: Path
+) -> None:
+    """benchmarks/corpus.py writes Chinese customer-service chats; the benchmark's naive loop is the oracle."""
+    from benchmarks.bench_quality import naive_timing
+    from benchmarks.corpus import generate
+
+    path = tmp_path / "kf.csv"
+    generate("wechat-pywxdump-csv", 4000, path, seed=5)
+    import_files(path, tz="Asia/Shanghai")
+    config = load_config()
+    timing = analysis.timing(store, config)
+    slow = naive_timing(store, config)
+    assert timing.frame.n_sessions == slow["sessions"] > 100
+    assert (timing.replies.count, timing.replies.median_s) == (slow["replies"], slow["replies_median_s"])
+    assert timing.first_response.median_s == slow["first_response_median_s"]
