@@ -12,7 +12,8 @@ For each size two archives are built once under benchmarks/out/ (cached): the Wh
 * ``naive``: the same definitions computed by a per-message Python loop over ``store.iter_timeline()``
   (the obvious implementation); its results are checked equal to the vectorised ones.
 
-In a child process (wall time and peak RSS): ``chatledger quality report`` to JSON with every detector,
+In a child process (wall time, CPU time and peak RSS: ru_maxrss is the largest child so far, so run the
+smaller sizes first): ``chatledger quality report`` to JSON with every detector,
 and, with ``--peers``, the chat-analytics npm CLI building its report from the same WhatsApp file.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._measure import measure
 from benchmarks.bench_ingest import NODE, OUT, corpus_file, ensure_peers
 from chatledger.model import Message
 from chatledger.quality import analysis
@@ -112,25 +113,28 @@ def naive_timing(store: SQLiteStore, config: QualityConfig) -> dict[str, float |
 def bench_timing(db: Path, repeats: int, *, naive: bool) -> dict[str, object]:
     store = SQLiteStore(db)
     config = load_config()
-    runs = []
+    runs, cpu = [], []
     timing = None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         timing = analysis.timing(store, config)
         runs.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     assert timing is not None
     row: dict[str, object] = {
         "messages": len(timing.frame),
         "sessions": timing.frame.n_sessions,
         "timing_s": round(statistics.median(runs), 3),
         "timing_runs_s": [round(r, 3) for r in runs],
+        "timing_cpu_s": round(statistics.median(cpu), 3),
         "first_response_median_s": timing.first_response.median_s,
         "replies": timing.replies.count,
     }
     if naive:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         slow = naive_timing(store, config)
         row["naive_s"] = round(time.perf_counter() - start, 2)
+        row["naive_cpu_s"] = round(time.process_time() - start_cpu, 2)
         row["naive_ratio"] = round(float(row["naive_s"]) / float(row["timing_s"]), 1)  # type: ignore[arg-type]
         same = (
             slow["sessions"] == timing.frame.n_sessions
@@ -145,30 +149,37 @@ def bench_timing(db: Path, repeats: int, *, naive: bool) -> dict[str, object]:
     return row
 
 
+def timed(command: list[str]) -> dict[str, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS of a child process."""
+    start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"s": time.perf_counter() - start, "cpu_s": cpu, "peak_mb": after.ru_maxrss / 1024}
+
+
 def bench_report(db: Path) -> dict[str, float]:
     out = OUT / f"{db.stem}.report.json"
-    run = measure([str(CHATLEDGER), "--db", str(db), "quality", "report", "-o", str(out), "-q"])
-    if run.returncode != 0:
-        raise RuntimeError(f"quality report on {db} exited {run.returncode}")
-    return {"report_s": round(run.seconds, 1), "report_peak_mb": round(run.peak_mb)}
+    run = timed([str(CHATLEDGER), "--db", str(db), "quality", "report", "-o", str(out), "-q"])
+    return {
+        "report_s": round(run["s"], 1),
+        "report_cpu_s": round(run["cpu_s"], 1),
+        "report_peak_mb": round(run["peak_mb"]),
+    }
 
 
 def bench_peer(n: int) -> dict[str, float]:
     ensure_peers()
     source = corpus_file("whatsapp-android", n, ".txt")
     report = OUT / f"chat-analytics_{n}.html"
-    run = measure(
-        [
-            str(NODE / "node_modules" / ".bin" / "chat-analytics"),
-            "-p",
-            "whatsapp",
-            "-i",
-            str(source),
-            "-o",
-            str(report),
-        ]
-    )
-    return {"chat_analytics_s": round(run.seconds, 1), "chat_analytics_peak_mb": round(run.peak_mb)}
+    run = timed([str(NODE / "node_modules" / ".bin" / "chat-analytics"), "-p", "whatsapp", "-i", str(source),
+                 "-o", str(report)])  # fmt: skip
+    return {
+        "chat_analytics_s": round(run["s"], 1),
+        "chat_analytics_cpu_s": round(run["cpu_s"], 1),
+        "chat_analytics_peak_mb": round(run["peak_mb"]),
+    }
 
 
 def main() -> None:

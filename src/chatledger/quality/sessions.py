@@ -67,19 +67,35 @@ class RoleMap:
         roles: dict[int, Role] = {}
         agent_of: dict[int, str] = {}
         rc = config.roles
-        bots, customers, agents = Patterns(rc.bots), Patterns(rc.customers), Patterns(rc.agents)
+        # One regex for all three lists, alternatives in priority order: the first group that matches a
+        # name is its role there; across a handle's names the highest priority wins.
+        kinds = [(Role.BOT, rc.bots), (Role.CUSTOMER, rc.customers), (Role.AGENT, rc.agents)]
+        parts = [
+            f"(?P<{role.value}>{'|'.join(fnmatch.translate(p) for p in pats)})"
+            for role, pats in kinds
+            if pats
+        ]
+        matcher = re.compile("|".join(parts)).match if parts else None
+        priority = {Role.BOT.value: 0, Role.CUSTOMER.value: 1, Role.AGENT.value: 2}
+        prefixed = any(":" in pattern for _, pats in kinds for pattern in pats)
         for p in participants:
             if p.id is None:
                 continue
             person = person_names.get(p.person_id) if p.person_id is not None else None
-            names = {p.platform_id, f"{p.platform.value}:{p.platform_id}", p.display_name, *p.aliases}
+            names = {p.platform_id, p.display_name, *p.aliases}
+            if prefixed:
+                names.add(f"{p.platform.value}:{p.platform_id}")
             if person:
                 names.add(person)
-            if bots.any(names):
+            best = 3
+            if matcher is not None:
+                for name in names:
+                    hit = matcher(name) if name else None
+                    if hit is not None:
+                        best = min(best, priority[hit.lastgroup or ""])
+            if best == 0:
                 roles[p.id] = Role.BOT
-            elif customers.any(names):
-                roles[p.id] = Role.CUSTOMER
-            elif agents.any(names) or (rc.exporting_side_is_agent and p.is_self):
+            elif best == 2 or (best == 3 and rc.exporting_side_is_agent and p.is_self):
                 roles[p.id] = Role.AGENT
                 agent_of[p.id] = person or p.display_name or p.platform_id
             else:
