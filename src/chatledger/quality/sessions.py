@@ -48,10 +48,6 @@ class Patterns:
         return match is not None and any(name and match.match(name) for name in names)
 
 
-def _matches(patterns: Sequence[str], names: Iterable[str | None]) -> bool:
-    return Patterns(patterns).any(names)
-
-
 @dataclass(frozen=True, slots=True)
 class RoleMap:
     """The role of every handle and the agent label of every agent handle."""
@@ -216,19 +212,19 @@ def session_channels(
     frame: SessionFrame, conversations: dict[int, tuple[str, str, str]], config: QualityConfig
 ) -> list[str]:
     """Each session's channel: the first rule matching its conversation, else its first agent, else the default."""
-    rules = config.sla.channels
+    rules = [(r.name, Patterns(r.conversations), Patterns(r.agents)) for r in config.sla.channels]
     by_conv: dict[int, str] = {}
     for conversation_id, (platform, platform_id, title) in conversations.items():
         names = (platform_id, title, f"{platform}:{platform_id}")
-        for rule in rules:
-            if _matches(rule.conversations, names):
-                by_conv[conversation_id] = rule.name
+        for name, chats, _ in rules:
+            if chats.any(names):
+                by_conv[conversation_id] = name
                 break
     by_agent: dict[int, str] = {}
     for i, label in enumerate(frame.agents):
-        for rule in rules:
-            if _matches(rule.agents, (label,)):
-                by_agent[i] = rule.name
+        for name, _, agents in rules:
+            if agents.any((label,)):
+                by_agent[i] = name
                 break
     agent_rows = np.flatnonzero(frame.is_agent)
     first = np.searchsorted(agent_rows, frame.start)
@@ -237,8 +233,11 @@ def session_channels(
     ok[ok] = agent_rows[first[ok]] < frame.stop[ok]
     first_agent[ok] = frame.agent[agent_rows[first[ok]]]
     default = config.sla.default_channel
+    if not by_conv and not by_agent:
+        return [default] * frame.n_sessions
+    conv_get, agent_get = by_conv.get, by_agent.get
     return [
-        by_conv.get(int(c)) or by_agent.get(int(a)) or default
+        conv_get(c) or agent_get(a) or default
         for c, a in zip(frame.conversation.tolist(), first_agent.tolist(), strict=True)
     ]
 

@@ -37,6 +37,8 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 NO_TEAM = "未分组"
+_VALUE_BITS = 40  # durations below 2**40 ms (34 years) pack beside the group number into one sort key
+_VALUE_LIMIT = 1 << _VALUE_BITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +130,11 @@ def group_stats(groups: I64, values_ms: I64, n_groups: int, sla_ms: I64 | None =
     result: list[Stats] = []
     if len(values_ms) == 0:
         return [Stats(0, None, None, None, None) for _ in range(n_groups)]
-    order = np.lexsort((values_ms, groups))
-    values = values_ms[order].astype(np.float64) / 1000.0
+    if values_ms.min() >= 0 and values_ms.max() < _VALUE_LIMIT:  # one packed int64 key: a plain sort
+        packed = np.sort((groups.astype(np.int64) << _VALUE_BITS) | values_ms)
+        values = (packed & (_VALUE_LIMIT - 1)).astype(np.float64) / 1000.0
+    else:
+        values = values_ms[np.lexsort((values_ms, groups))].astype(np.float64) / 1000.0
     starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
     nonzero = counts > 0
     safe = np.maximum(counts, 1)
@@ -210,9 +215,10 @@ def compute_timing(
     first = np.ones(len(wait_row), dtype=np.bool_)
     first[1:] = wait_session[1:] != wait_session[:-1]
 
-    channel_names = sorted(set(channels) | set(config.sla.seconds))
-    channel_index = {name: i for i, name in enumerate(channel_names)}
-    session_channel = np.array([channel_index[c] for c in channels], dtype=np.int64)
+    used, session_channel = np.unique(np.array(channels, dtype=object), return_inverse=True)
+    channel_names = sorted(set(used.tolist()) | set(config.sla.seconds))
+    remap = np.array([channel_names.index(c) for c in used.tolist()], dtype=np.int64)
+    session_channel = remap[session_channel] if len(channels) else np.zeros(0, dtype=np.int64)
     sla_of_channel = np.array([config.sla.for_channel(c) * 1000 for c in channel_names], dtype=np.int64)
     sla = sla_of_channel[session_channel[wait_session]] if n_sessions else np.zeros(0, np.int64)
     hour, weekday = calendar.local_hour_weekday(ts[wait_row])
