@@ -1,7 +1,7 @@
 """Quality benchmark: time metrics (vectorised) against a per-message Python loop, and the full report.
 
     python -m benchmarks.bench_quality --sizes 1e6 --repeats 3 --peers
-    python -m benchmarks.bench_quality --sizes 1e7 --repeats 1 --no-report
+    python -m benchmarks.bench_quality --sizes "" --synthetic 1e6,1e7   # the computation alone, in memory
 
 For each size two archives are built once under benchmarks/out/ (cached): the WhatsApp export
 (one big group, the file chat-analytics also reads) and a WeChat (PyWxDump CSV) export of thousands of
@@ -36,8 +36,10 @@ from chatledger.model import Message
 from chatledger.quality import analysis
 from chatledger.quality.config import QualityConfig, load_config
 from chatledger.quality.findings import Role
-from chatledger.quality.sessions import RoleMap
+from chatledger.quality.sessions import RoleMap, session_channels, split_sessions
+from chatledger.quality.timing import compute_timing
 from chatledger.store import SQLiteStore
+from chatledger.store.base import TimelineColumns
 
 CHATLEDGER = Path(sys.executable).with_name("chatledger")
 FORMATS = {
@@ -182,6 +184,42 @@ def bench_peer(n: int) -> dict[str, float]:
     }
 
 
+def synthetic_columns(n: int, seed: int = 7) -> tuple[TimelineColumns, RoleMap]:
+    """``n`` messages of 1:1 service chats as columns (no archive): 100 agents, ~85 messages a chat,
+    customer and agent turns alternating with 5–600 s delays and hour-long gaps between sessions."""
+    rng = np.random.default_rng(seed)
+    chats = max(n // 85, 1)
+    conv = np.sort(rng.integers(1, chats + 1, n)).astype(np.int64)
+    step = rng.integers(5, 600, n) + np.where(rng.random(n) < 0.08, 7200, 0)
+    ts = (1_704_067_200_000 + np.cumsum(step) * 1000).astype(np.int64)
+    agent = rng.random(n) < 0.45
+    customers = 101 + conv  # one customer per chat
+    sender = np.where(agent, 1 + conv % 100, customers).astype(np.int64)
+    roles = {i: Role.AGENT for i in range(1, 101)}
+    columns = TimelineColumns(
+        id=np.arange(n, dtype=np.int64), conversation_id=conv, sender_id=sender, ts_ms=ts
+    )
+    return columns, RoleMap(roles, {i: f"客服-{i:03d}" for i in range(1, 101)})
+
+
+def bench_synthetic(n: int, repeats: int) -> dict[str, object]:
+    """Sessions and every time statistic over ``n`` in-memory rows: the computation without the store."""
+    columns, roles = synthetic_columns(n)
+    config = load_config()
+    runs, cpu = [], []
+    for _ in range(repeats):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        frame = split_sessions(columns, roles, config)
+        channels = session_channels(frame, {}, config)
+        timing = compute_timing(frame, channels, config)
+        runs.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return {
+        "archive": "synthetic", "size": n, "sessions": frame.n_sessions, "replies": timing.replies.count,
+        "compute_s": round(statistics.median(runs), 3), "compute_cpu_s": round(statistics.median(cpu), 3),
+    }  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -192,10 +230,15 @@ def main() -> None:
     parser.add_argument("--no-naive", action="store_true", help="skip the per-message baseline")
     parser.add_argument("--no-report", action="store_true", help="skip the full report")
     parser.add_argument("--peers", action="store_true", help="also run chat-analytics on the WhatsApp file")
+    parser.add_argument("--synthetic", default="", help="sizes for the in-memory computation, e.g. 1e6,1e7")
     parser.add_argument("--json", type=Path, default=OUT / "quality.json")
     args = parser.parse_args()
     results = []
-    for size in args.sizes.split(","):
+    for size in filter(None, args.synthetic.split(",")):
+        row = bench_synthetic(int(float(size)), args.repeats)
+        results.append(row)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    for size in filter(None, args.sizes.split(",")):
         n = int(float(size))
         for kind in args.kinds.split(","):
             db = archive(kind, n)

@@ -314,8 +314,8 @@ def build_report(store: Store, analysis: Analysis, *, lang: str = "zh") -> dict[
             "score": round(sum(score_of[m].total for m in members) / len(members), 2),
             "failed": sum(score_of[m].failed for m in members),
             "unanswered": int(unanswered_by_session[members].sum()),
-            "resolution_rate": round(sum(score_of[m].dimensions["resolution"] >= 100 for m in members) / len(members), 4)
-            if resolution_ran else None,
+            "resolution_rate": round(sum(any(f.detector == "resolution.resolved" for f in score_of[m].findings)
+                                         for m in members) / len(members), 4) if resolution_ran else None,
             "satisfaction": round(sum(ratings) / len(ratings), 2) if ratings else None,
             "complaints": complaints,
         })  # fmt: skip
@@ -458,7 +458,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "share": "占会话", "critical": "关键项", "top_questions": "热门问题", "topic": "问题", "examples": "示例",
         "scripts": "标准话术", "periods": "分期对比", "period": "周期", "previous": "上期", "current": "本期",
         "change": "变化", "metric": "指标", "satisfaction": "满意度", "complaints": "投诉/不当会话",
-        "resolution_rate": "解决率", "none": "无", "hour": "时", "config": "配置", "detectors_run": "检测器",
+        "resolution_rate": "确认解决率", "session_score": "得分", "none": "无", "hour": "时", "config": "配置", "detectors_run": "检测器",
         "no_detectors": "未安装文本检测器：仅按计时维度评分", "sessions_n": "个会话", "yes": "是",
         "first_response_median_s": "首次响应中位（秒）", "first_response_within_sla": "首次响应 SLA 内",
     },
@@ -476,7 +476,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "detector": "Detector", "share": "Of sessions", "critical": "Critical", "top_questions": "Top questions",
         "topic": "Topic", "examples": "Examples", "scripts": "Standard scripts", "periods": "Period over period",
         "period": "Period", "previous": "Previous", "current": "Current", "change": "Change", "metric": "Metric",
-        "satisfaction": "Satisfaction", "complaints": "Complaints / failures", "resolution_rate": "Resolution rate",
+        "satisfaction": "Satisfaction", "complaints": "Complaints / failures", "resolution_rate": "Confirmed resolved", "session_score": "Score",
         "none": "none", "hour": "h", "config": "Configuration", "detectors_run": "Detectors",
         "no_detectors": "No text detectors installed: scored on the timing dimensions only",
         "sessions_n": "sessions", "yes": "yes", "first_response_median_s": "Median first response (s)",
