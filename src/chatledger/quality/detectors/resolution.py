@@ -1,6 +1,7 @@
 """Whether a session solved the customer's problem, and the satisfaction rating it carries.
 
-Resolution reads the customer's last ``tail_messages`` messages; the last signal in them decides: a confirmation (解决了,
+Resolution reads the customer's last ``tail_messages`` messages after an agent first spoke (what the
+customer wrote before that is the problem, not the outcome); the last signal in them decides: a confirmation (解决了,
 好的谢谢, 可以了) makes the session resolved, an explicit unresolved signal (还是不行, 没解决, 投诉)
 unresolved, neither unconfirmed. Questions that look like confirmations (解决了吗) are no signal.
 Ratings (``评价：非常满意``, ``评分：4``, ``5星``, ``★★★★☆``, ``rating: 2/5``) are read from system and
@@ -133,7 +134,8 @@ def resolve(session: Session, config: Config) -> Resolution:
     compiled = _COMPILED.get(config)
     decided: tuple[Outcome, str, Turn] | None = None
     rating: tuple[int, Turn] | None = None
-    customer = [t for t in session.turns if t.role is Role.CUSTOMER and t.message.text]
+    first_agent = next((i for i, t in enumerate(session.turns) if t.role is Role.AGENT), len(session.turns))
+    customer = [t for t in session.turns[first_agent:] if t.role is Role.CUSTOMER and t.message.text]
     for turn in customer[-config.tail_messages :]:
         signal = compiled.signal(turn.message.text)
         if signal is not None:
