@@ -99,6 +99,7 @@ class _Builder:
         self.turns: list[Turn] = []
         self.agent = f"agent{rng.randrange(8)}"
         self.customer = f"cust{conversation}"
+        self.first_waiting: int | None = None  # the customer message a wait started at
 
     def fill(self, template: str) -> str:
         def slot(m: re.Match[str]) -> str:
@@ -120,9 +121,18 @@ class _Builder:
         return _SLOT.sub(slot, template)
 
     def say(self, role: Role, text: str, delay_s: float | None = None) -> int:
-        self.ts += int(1000 * (delay_s if delay_s is not None else self.rng.uniform(5, 60)))
+        """Agents answer in 5-60 s; a customer writing again writes within 2-20 s (so only injected
+        delays keep a customer waiting past three minutes)."""
+        if delay_s is None:
+            again = bool(self.turns) and self.turns[-1].role is role is Role.CUSTOMER
+            delay_s = self.rng.uniform(2, 20) if again else self.rng.uniform(5, 60)
+        self.ts += int(1000 * delay_s)
         mid = self.next_id
         self.next_id += 1
+        if role is Role.AGENT:
+            self.first_waiting = None
+        elif self.first_waiting is None:
+            self.first_waiting = mid
         sender = self.agent if role is Role.AGENT else self.customer
         message = Message(f"conv{self.conversation}", sender, self.ts, MessageKind.TEXT, text, id=mid)
         self.turns.append(Turn(message, role, self.agent if role is Role.AGENT else None))
@@ -167,10 +177,10 @@ def _one_session(b: _Builder, rng: random.Random) -> Truth:
         truth.missing_greeting = True
     else:
         b.intent(Role.AGENT, "cs_a_greet", rng.uniform(3, 20))
-    question = truth.question = b.intent(Role.CUSTOMER, ask)
+    truth.question = b.intent(Role.CUSTOMER, ask)
     slow = rng.uniform(400, 3000) if flags["silence"] else None
-    if slow is not None:
-        truth.long_waits.add(question)
+    if slow is not None and b.first_waiting is not None:
+        truth.long_waits.add(b.first_waiting)
     b.intent(Role.AGENT, rng.choice(("cs_a_ask_order", "cs_a_wait")), slow)
     b.intent(Role.CUSTOMER, "cs_c_order")
     answers = rng.sample(INTENTS[answer], k=min(2, len(INTENTS[answer])))

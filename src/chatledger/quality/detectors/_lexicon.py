@@ -3,9 +3,11 @@ phrase scanner (Aho-Corasick via pyahocorasick) that honours "this phrase, but n
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Generic, TypeVar
 
@@ -13,6 +15,11 @@ import ahocorasick
 
 from chatledger.errors import InputError
 from chatledger.quality.findings import Role, Turn
+
+# Enum members read through the class cost ~0.5 µs each; the hot loops compare against these.
+AGENT = Role.AGENT
+CUSTOMER = Role.CUSTOMER
+SYSTEM = Role.SYSTEM
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -126,6 +133,19 @@ class PhraseScanner(Generic[T]):
         if self.size:
             self._automaton.make_automaton()
 
+    def payloads(self, text: str) -> list[tuple[int, T]]:
+        """(end offset, payload) of the longest non-overlapping hits, left to right; exceptions not
+        applied. The lean loop for hot paths that need neither the phrase nor a ``Hit``."""
+        if not self.size or not text:
+            return []
+        return [(end, found[1]) for end, found in self._automaton.iter_long(text)]
+
+    def distinct_payloads(self, text: str) -> list[T]:
+        """The payload of every distinct phrase in ``text`` (overlapping hits; exceptions not applied)."""
+        if not self.size or not text:
+            return []
+        return [found[1] for found in {found[0]: found for _, found in self._automaton.iter(text)}.values()]
+
     def scan(self, text: str, *, longest: bool = False) -> list[Hit[T]]:
         """Every hit (overlapping), or with ``longest`` the longest non-overlapping ones, left to right."""
         if not self.size or not text:
@@ -146,6 +166,46 @@ def _inside_exception(text: str, start: int, around: Sequence[tuple[int, str]]) 
         if at >= 0 and text.startswith(word, at):
             return True
     return False
+
+
+_FOLD_NOISE = re.compile(r"[\W_]+")  # whitespace, punctuation, emoji and other symbols
+_FOLD_DIGIT = re.compile(r"\d")
+
+
+def fold_text(text: str) -> str:
+    """``text`` without whitespace, punctuation and symbols, every digit written ``0``."""
+    return _FOLD_DIGIT.sub("0", _FOLD_NOISE.sub("", text))
+
+
+class TextMemo(Generic[T]):
+    """What a pure function of a message text gave last time: agents and customers repeat themselves
+    (好的, 谢谢, quick replies), so hot loops ask here first. Cleared when it reaches ``limit``."""
+
+    def __init__(self, compute: Callable[[str], T], limit: int = 200_000) -> None:
+        self._compute = compute
+        self._limit = limit
+        self._items: dict[str, T] = {}
+
+    def __call__(self, text: str) -> T:
+        items = self._items
+        if text in items:
+            return items[text]
+        if len(items) >= self._limit:
+            items.clear()
+        value = items[text] = self._compute(text)
+        return value
+
+
+@lru_cache(maxsize=1)
+def jieba_frequencies() -> dict[str, int]:
+    """jieba's dictionary as word → frequency (also every word prefix, at 0), from the segmenter
+    itself, so the homophone table, keywords and segmentation share one dictionary load."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    freq: dict[str, int] = jieba.dt.FREQ
+    return freq
 
 
 def is_cjk(char: str) -> bool:

@@ -7,11 +7,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from chatledger.quality.detectors._lexicon import ConfigValueError, default_table, get_number, ids
-from chatledger.quality.findings import Finding, Role, Session, Severity, Turn
+from chatledger.quality.detectors._lexicon import (
+    AGENT,
+    ConfigValueError,
+    TextMemo,
+    default_table,
+    get_number,
+    ids,
+)
+from chatledger.quality.findings import Finding, Session, Severity, Turn
 
 NAME = "repetition"
-_NOISE = re.compile(r"[\s\W_]+")
+_NOISE = re.compile(r"[\W_]+")  # whitespace, punctuation, emoji
 _DIGITS = re.compile(r"\d+")
 
 
@@ -39,18 +46,22 @@ class Config:
 
 
 def fold(text: str) -> str:
-    """The text with whitespace and punctuation removed and every number written ``0``."""
+    """The text with whitespace and punctuation removed and every run of digits written ``0``."""
     return _DIGITS.sub("0", _NOISE.sub("", text))
+
+
+_FOLDED = TextMemo(fold)  # agents resend the same replies: fold each text once
 
 
 def detect(session: Session, config: Config) -> list[Finding]:
     """One finding per agent and repeated reply, naming every copy."""
     groups: dict[tuple[str | None, str], list[Turn]] = {}
+    folded, min_chars = _FOLDED, config.min_chars
     for turn in session.turns:
         text = turn.message.text
-        if turn.role is not Role.AGENT or len(text) < config.min_chars:
+        if turn.role is not AGENT or len(text) < min_chars:
             continue
-        key = fold(text)
+        key = folded(text)
         if len(key) >= config.min_chars:
             groups.setdefault((turn.agent, key), []).append(turn)
     out = []

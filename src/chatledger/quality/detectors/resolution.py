@@ -1,6 +1,7 @@
 """Whether a session solved the customer's problem, and the satisfaction rating it carries.
 
-Resolution reads the customer's last ``tail_messages`` messages; the last signal in them decides: a confirmation (解决了,
+Resolution reads the customer's last ``tail_messages`` messages after an agent first spoke (what the
+customer wrote before that is the problem, not the outcome); the last signal in them decides: a confirmation (解决了,
 好的谢谢, 可以了) makes the session resolved, an explicit unresolved signal (还是不行, 没解决, 投诉)
 unresolved, neither unconfirmed. Questions that look like confirmations (解决了吗) are no signal.
 Ratings (``评价：非常满意``, ``评分：4``, ``5星``, ``★★★★☆``, ``rating: 2/5``) are read from system and
@@ -15,16 +16,20 @@ from enum import StrEnum
 from typing import Any
 
 from chatledger.quality.detectors._lexicon import (
+    AGENT,
+    CUSTOMER,
+    SYSTEM,
     CompiledCache,
     ConfigValueError,
     PhraseScanner,
+    TextMemo,
     default_table,
     get_number,
     get_str_list,
     get_table,
     message_id,
 )
-from chatledger.quality.findings import Finding, Role, Session, Severity, Turn
+from chatledger.quality.findings import Finding, Session, Severity, Turn
 
 NAME = "resolution"
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
@@ -100,17 +105,19 @@ class _Compiled:
             else None
         )
         self.labels = dict(config.rating_labels)
-        self.markers = ("评", "满意", "星", "★", "分", "rat", "Rat")
+        self.markers = re.compile("评|满意|星|★|分|rat", re.IGNORECASE)
+        self.signal = TextMemo(self._signal)
+        self.read_rating = TextMemo(self._read_rating)
 
-    def signal(self, text: str) -> tuple[Outcome, str] | None:
+    def _signal(self, text: str) -> tuple[Outcome, str] | None:
         last = None
         for hit in self.scanner.scan(text.lower(), longest=True):
             if hit.payload is not None:
                 last = (hit.payload, hit.phrase)
         return last
 
-    def read_rating(self, text: str) -> int | None:
-        if self.rating is None or not any(m in text for m in self.markers):
+    def _read_rating(self, text: str) -> int | None:
+        if self.rating is None or not self.markers.search(text):
             return None
         found = self.rating.search(text)
         if found is None:
@@ -133,13 +140,14 @@ def resolve(session: Session, config: Config) -> Resolution:
     compiled = _COMPILED.get(config)
     decided: tuple[Outcome, str, Turn] | None = None
     rating: tuple[int, Turn] | None = None
-    customer = [t for t in session.turns if t.role is Role.CUSTOMER and t.message.text]
+    first_agent = next((i for i, t in enumerate(session.turns) if t.role is AGENT), len(session.turns))
+    customer = [t for t in session.turns[first_agent:] if t.role is CUSTOMER and t.message.text]
     for turn in customer[-config.tail_messages :]:
         signal = compiled.signal(turn.message.text)
         if signal is not None:
             decided = (signal[0], signal[1], turn)
     for turn in session.turns:
-        if turn.message.text and turn.role in (Role.CUSTOMER, Role.SYSTEM):
+        if turn.message.text and turn.role in (CUSTOMER, SYSTEM):
             value = compiled.read_rating(turn.message.text)
             if value is not None:
                 rating = (value, turn)
@@ -180,7 +188,7 @@ def detect(session: Session, config: Config) -> list[Finding]:
             )
         )
     else:
-        customer = [t for t in session.turns if t.role is Role.CUSTOMER]
+        customer = [t for t in session.turns if t.role is CUSTOMER]
         if customer:
             out.append(
                 Finding(

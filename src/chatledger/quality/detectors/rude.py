@@ -11,6 +11,7 @@ from chatledger.quality.detectors._lexicon import (
     CompiledCache,
     ConfigValueError,
     PhraseScanner,
+    TextMemo,
     default_table,
     get_roles,
     get_str_list,
@@ -67,6 +68,15 @@ class _Compiled:
         )
         self.severity = dict(config.severities)
         self.ascii = any(p.isascii() for p in phrases)
+        self.classify = TextMemo(self._classify)
+
+    def _classify(self, text: str) -> tuple[str, list[str]] | None:
+        """The worst kind of phrase in ``text`` and its phrases, or None."""
+        hits = self.scanner.scan(text.lower() if self.ascii else text, longest=True)
+        if not hits:
+            return None
+        kind = "rude" if any(h.payload == "rude" for h in hits) else "negligent"
+        return kind, list(dict.fromkeys(h.phrase for h in hits if h.payload == kind))
 
 
 _COMPILED = CompiledCache(_Compiled)
@@ -79,14 +89,10 @@ def detect(session: Session, config: Config) -> list[Finding]:
     for turn in session.turns:
         if turn.role not in config.roles or not turn.message.text:
             continue
-        text = turn.message.text
-        if compiled.ascii:
-            text = text.lower()
-        hits = compiled.scanner.scan(text, longest=True)
-        if not hits:
+        found = compiled.classify(turn.message.text)
+        if found is None:
             continue
-        kind = "rude" if any(h.payload == "rude" for h in hits) else "negligent"
-        phrases = list(dict.fromkeys(h.phrase for h in hits if h.payload == kind))
+        kind, phrases = found
         zh, en = _LABEL[kind]
         quoted = "、".join(f"“{p}”" for p in phrases)
         out.append(

@@ -8,25 +8,28 @@
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from chatledger.quality.detectors._lexicon import (
+    AGENT,
+    CUSTOMER,
     CompiledCache,
     ConfigValueError,
     PhraseScanner,
+    TextMemo,
     default_table,
+    fold_text,
     get_number,
     get_str_list,
     get_str_map,
     get_table,
     message_id,
 )
-from chatledger.quality.findings import Finding, Role, Session, Severity, Turn
+from chatledger.quality.findings import Finding, Session, Severity, Turn
 
 NAME = "scripts"
 _POSITIONS = ("start", "end", "any")
@@ -36,7 +39,6 @@ _LABEL = {
     "closing": ("结束语", "closing"),
     "disclosure": ("必要告知", "mandatory disclosure"),
 }
-_NOISE = re.compile(r"[\s\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,49 +128,74 @@ class ScriptUsage:
 
 
 class _Library:
-    """One channel's phrases per category, folded and sorted by length for quick candidate picking."""
+    """One channel's phrases, folded, with an index of their character pairs.
+
+    rapidfuzz only scores the phrases that share enough character pairs (bigrams) with the text (a
+    third of the phrase's pairs; ``你好呀很高兴为你服务`` shares 7 of 8 with ``您好，很高兴为您服务``),
+    found in one Aho-Corasick pass; and agents reuse replies, so results are remembered per text."""
 
     def __init__(self, config: Config, channel: str) -> None:
         extra = dict(dict((n, x) for n, _, x in config.channels).get(channel, ()))
         self.fold = config.fold
-        self.categories: dict[str, tuple[str, list[int], list[str], list[str]]] = {}
+        self.threshold = config.threshold
+        self.order = [c.name for c in config.categories]
+        self.positions = {c.name: c.position for c in config.categories}
+        # (category, normalised, original, bigrams needed), longest phrases first within a category
+        self.phrases: list[tuple[str, str, str, int]] = []
+        pairs: dict[str, list[int]] = {}
         for category in config.categories:
-            pairs = sorted(
-                {
-                    (self.normalise(p), p)
-                    for p in (*category.phrases, *extra.get(category.name, ()))
-                    if self.normalise(p)
-                },
-                key=lambda pair: (len(pair[0]), pair),
-            )
-            self.categories[category.name] = (
-                category.position,
-                [len(n) for n, _ in pairs],
-                [n for n, _ in pairs],
-                [p for _, p in pairs],
-            )
+            folded = {(self.normalise(p), p) for p in (*category.phrases, *extra.get(category.name, ()))}
+            for normalised, original in sorted(folded, key=lambda f: (-len(f[0]), f)):
+                if not normalised:
+                    continue
+                grams = _bigrams(normalised)
+                for gram in grams:
+                    pairs.setdefault(gram, []).append(len(self.phrases))
+                self.phrases.append((category.name, normalised, original, max(1, math.ceil(len(grams) / 3))))
+        self._pairs = PhraseScanner({g: tuple(ks) for g, ks in pairs.items()})
+        self.matches = TextMemo(self._matches)
 
     def normalise(self, text: str) -> str:
-        text = _NOISE.sub("", text).lower()
+        text = fold_text(text).lower()
         for source, target in self.fold:
             if source in text:
                 text = text.replace(source, target)
         return text
 
-    def best(self, category: str, text: str, threshold: float) -> tuple[str, float] | None:
-        """The best phrase of ``category`` in ``text`` (normalised), if it scores ``threshold`` or more.
+    def _matches(self, text: str) -> tuple[tuple[str, str, str, float], ...]:
+        """(category, position, phrase, score) of every category whose script ``text`` uses.
         Only phrases at most a quarter longer than the text compete: ``您好`` alone is no full greeting."""
-        _, lengths, normalised, originals = self.categories[category]
-        limit = bisect_right(lengths, len(text) * 5 // 4 + 1)
-        if not limit:
-            return None
-        # longest first: of equal scores the fullest phrase is reported
-        found = process.extractOne(
-            text, normalised[limit - 1 :: -1], scorer=fuzz.partial_ratio, score_cutoff=threshold
-        )
-        if found is None:
-            return None
-        return originals[limit - 1 - found[2]], float(found[1])
+        normalised = self.normalise(text[:300])
+        shared: dict[int, int] = {}
+        for phrases in self._pairs.distinct_payloads(normalised):
+            for k in phrases:
+                shared[k] = shared.get(k, 0) + 1
+        longest = len(normalised) * 5 // 4 + 1
+        candidates: dict[str, list[int]] = {}
+        for k in sorted(shared):
+            category, phrase, _, need = self.phrases[k]
+            if shared[k] >= need and len(phrase) <= longest:
+                candidates.setdefault(category, []).append(k)
+        found = []
+        for category in self.order:
+            ks = candidates.get(category)
+            if not ks:
+                continue
+            best = process.extractOne(
+                normalised,
+                [self.phrases[k][1] for k in ks],
+                scorer=fuzz.partial_ratio,
+                score_cutoff=self.threshold,
+            )
+            if best is not None:  # of equal scores the first, longest phrase wins
+                found.append(
+                    (category, self.positions[category], self.phrases[ks[best[2]]][2], float(best[1]))
+                )
+        return tuple(found)
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
 
 
 class _Compiled:
@@ -192,24 +219,15 @@ def usage(session: Session, config: Config) -> ScriptUsage:
     """Every script phrase the session's agents used, by category, where the category's position allows."""
     compiled = _COMPILED.get(config)
     library = compiled.library(session.channel)
-    agent_turns = [t for t in session.turns if t.role is Role.AGENT and t.message.text]
-    normalised: dict[int, str] = {}
+    agent_turns = [t for t in session.turns if t.role is AGENT and t.message.text]
+    last_start = config.greeting_window
+    first_end = len(agent_turns) - config.closing_window if config.closing_window else len(agent_turns)
     matches: list[ScriptMatch] = []
-    for category, (position, *_) in library.categories.items():
-        if position == "start":
-            candidates = agent_turns[: config.greeting_window]
-        elif position == "end":
-            candidates = agent_turns[-config.closing_window :] if config.closing_window else []
-        else:
-            candidates = agent_turns
-        for turn in candidates:
-            key = id(turn)
-            text = normalised.get(key)
-            if text is None:
-                text = normalised[key] = library.normalise(turn.message.text[:300])
-            best = library.best(category, text, config.threshold)
-            if best is not None:
-                matches.append(ScriptMatch(category, message_id(turn), turn.agent, best[0], best[1]))
+    for index, turn in enumerate(agent_turns):
+        for category, position, phrase, score in library.matches(turn.message.text):
+            if (position == "start" and index >= last_start) or (position == "end" and index < first_end):
+                continue
+            matches.append(ScriptMatch(category, message_id(turn), turn.agent, phrase, score))
     required = compiled.required.get(session.channel, ())
     used = {m.category for m in matches}
     missing = tuple(c for c in required if c not in used) if agent_turns else ()
@@ -219,7 +237,7 @@ def usage(session: Session, config: Config) -> ScriptUsage:
 def detect(session: Session, config: Config) -> list[Finding]:
     """Missing required scripts, and complaints left without an apology."""
     script_usage = usage(session, config)
-    agent_turns = [t for t in session.turns if t.role is Role.AGENT]
+    agent_turns = [t for t in session.turns if t.role is AGENT]
     out = []
     for category in script_usage.missing:
         zh, en = _LABEL.get(category, (category, category))
@@ -264,7 +282,7 @@ def _where(category: str, agent_turns: list[Turn], config: Config) -> list[Turn]
 
 def _first_complaint(session: Session, compiled: _Compiled) -> tuple[Turn, str] | None:
     for turn in session.turns:
-        if turn.role is Role.CUSTOMER:
+        if turn.role is CUSTOMER:
             hits = compiled.complaints.scan(turn.message.text)
             if hits:
                 return turn, hits[0].phrase

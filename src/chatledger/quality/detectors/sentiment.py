@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatledger.quality.detectors._lexicon import (
+    AGENT,
+    CUSTOMER,
     CompiledCache,
     ConfigValueError,
     PhraseScanner,
+    TextMemo,
     default_table,
     get_number,
     get_str_list,
@@ -29,8 +32,8 @@ from chatledger.quality.detectors._lexicon import (
 from chatledger.quality.findings import Finding, Role, Session, Severity, Turn
 
 NAME = "sentiment"
-_BREAKS = "，。！？；,.!?;\n~～…"
-_WORD, _ANGER, _NEGATION, _DEGREE, _BREAK = range(5)
+_BREAK_CHARS = frozenset("，。！？；,.!?;\n~～…")  # a negation does not reach past a clause break
+_WORD, _ANGER, _NEGATION, _DEGREE = range(4)
 _NEGATION_REACH = 2  # a negation turns a word at most this many characters after it (不是很满意)
 
 
@@ -86,8 +89,6 @@ class MessageSentiment:
 class _Compiled:
     def __init__(self, config: Config) -> None:
         entries: dict[str, tuple[float, float, int]] = {}  # word -> (valence, anger, kind)
-        for char in _BREAKS:
-            entries[char] = (0.0, 0.0, _BREAK)
         for word in config.negations:
             entries[word.lower()] = (0.0, 0.0, _NEGATION)
         for word, weight in config.degrees:
@@ -98,24 +99,27 @@ class _Compiled:
             # an anger phrase that is not also a listed word counts as negative as it is angry
             valence = entries[word][0] if word in entries and entries[word][2] == _WORD else -weight
             entries[word] = (valence, weight, _ANGER)
-        self.scanner = PhraseScanner(entries)
+        self.scanner = PhraseScanner({w: (*e, len(w)) for w, e in entries.items()})
         self.ascii = any(w.isascii() and w.isalpha() for w in entries)
+        self.score = TextMemo(self._score)
 
-    def score(self, text: str) -> tuple[float, float]:
+    def _score(self, text: str) -> tuple[float, float]:
         if self.ascii:
             text = text.lower()
         raw = anger = 0.0
         degree, negated, negation_end = 1.0, False, 0
-        for hit in self.scanner.scan(text, longest=True):
-            value, wrath, kind = hit.payload
-            if kind == _BREAK:
-                degree, negated = 1.0, False
-            elif kind == _NEGATION:
-                negated, negation_end = not negated, hit.end
+        for end, (value, wrath, kind, length) in self.scanner.payloads(text):
+            if kind == _NEGATION:
+                negated, negation_end = not negated, end + 1
             elif kind == _DEGREE:
                 degree *= value
             else:
-                if negated and hit.start - negation_end <= _NEGATION_REACH:
+                start = end + 1 - length
+                if (
+                    negated
+                    and start - negation_end <= _NEGATION_REACH
+                    and not _BREAK_CHARS.intersection(text[negation_end:start])
+                ):
                     raw += -0.5 * value * degree
                 else:
                     raw += value * degree
@@ -136,7 +140,7 @@ def message_sentiments(session: Session, config: Config) -> list[MessageSentimen
     compiled = _COMPILED.get(config)
     out = []
     for turn in session.turns:
-        if turn.role in (Role.CUSTOMER, Role.AGENT) and turn.message.text:
+        if turn.role in (CUSTOMER, AGENT) and turn.message.text:
             score, anger = compiled.score(turn.message.text)
             out.append(MessageSentiment(message_id(turn), turn.role, score, anger))
     return out
@@ -146,13 +150,15 @@ def detect(session: Session, config: Config) -> list[Finding]:
     compiled = _COMPILED.get(config)
     customer: list[tuple[Turn, float, float]] = []
     out: list[Finding] = []
+    measure, floor, angry_level = compiled.score, config.agent_floor, config.angry_level
     for turn in session.turns:
-        if turn.role not in (Role.CUSTOMER, Role.AGENT) or not turn.message.text:
+        role, text = turn.role, turn.message.text
+        if not text or (role is not CUSTOMER and role is not AGENT):
             continue
-        score, anger = compiled.score(turn.message.text)
-        if turn.role is Role.CUSTOMER:
+        score, anger = measure(text)
+        if role is CUSTOMER:
             customer.append((turn, score, anger))
-        elif score < config.agent_floor or anger >= config.angry_level:
+        elif score < floor or anger >= angry_level:
             out.append(
                 Finding(
                     detector="sentiment.agent_not_calm",

@@ -6,10 +6,14 @@ again does not restart it. A session that ends with the customer still waiting i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from chatledger.quality.detectors._lexicon import (
+    AGENT,
+    CUSTOMER,
     default_table,
     get_bool,
     get_number,
@@ -17,7 +21,7 @@ from chatledger.quality.detectors._lexicon import (
     get_table,
     ids,
 )
-from chatledger.quality.findings import Finding, Role, Session, Severity, Turn
+from chatledger.quality.findings import Finding, Session, Severity, Turn
 
 NAME = "silence"
 
@@ -78,12 +82,12 @@ def detect(session: Session, config: Config) -> list[Finding]:
     limits = config.for_channel(session.channel)
     out: list[Finding] = []
     waiting: list[Turn] = []
-    acks = config.acknowledgements
+    acks = _acknowledgement_pattern(config.acknowledgements)
     for turn in session.turns:
-        if turn.role is Role.CUSTOMER:
+        if turn.role is CUSTOMER:
             if waiting or not _is_acknowledgement(turn.message.text, acks):
                 waiting.append(turn)
-        elif turn.role is Role.AGENT and waiting:
+        elif turn.role is AGENT and waiting:
             seconds = (turn.message.ts_ms - waiting[0].message.ts_ms) / 1000
             if seconds > limits.minor_s:
                 severity = Severity.MAJOR if seconds > limits.major_s else Severity.MINOR
@@ -116,17 +120,18 @@ def detect(session: Session, config: Config) -> list[Finding]:
     return out
 
 
-_PUNCT = str.maketrans("", "", " \t\n，。！？、～~,.!?…:：;；()（）[]【】'\"“”👍🙏😊")
+@lru_cache(maxsize=8)
+def _acknowledgement_pattern(acks: tuple[str, ...]) -> re.Pattern[str]:
+    """Acknowledgement words, punctuation, spaces and emoji, nothing else."""
+    words = "".join(re.escape(a) + "|" for a in acks)
+    return re.compile(f"(?:{words}[\\W_])*", re.IGNORECASE)
 
 
-def _is_acknowledgement(text: str, acks: tuple[str, ...]) -> bool:
-    """A short thanks or okay that waits for nothing (``好的谢谢``, ``收到``, ``ok``)."""
-    core = text.translate(_PUNCT).lower()
-    if not core or len(core) > 12 or "吗" in core or "?" in text or "？" in text:
-        return not core
-    for ack in acks:
-        core = core.replace(ack, "")
-    return not core
+def _is_acknowledgement(text: str, acks: re.Pattern[str]) -> bool:
+    """A short thanks or okay that waits for nothing (``好的谢谢``, ``收到``, ``ok``, ``👍``)."""
+    if len(text) > 24 or "?" in text or "？" in text or "吗" in text:
+        return False
+    return acks.fullmatch(text) is not None
 
 
 def _zh_duration(seconds: float) -> str:

@@ -3,12 +3,13 @@
 Each customer message is matched against the topic lexicon (Aho-Corasick, one pass); the questions it
 misses are counted by their folded text, the most frequent distinct ones are grouped by similarity
 (rapidfuzz ``token_set_ratio`` on jieba tokens, leader clustering) and each group is named by its
-jieba TF-IDF keywords. jieba runs only on those few thousand distinct texts, never on the corpus.
+TF-IDF-style keywords (inverse frequency from jieba's dictionary). jieba runs only on those few thousand distinct texts, never on the corpus.
 A topic counts the sessions that raised it and the messages that did, with example messages.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -18,16 +19,19 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from chatledger.quality.detectors._lexicon import (
+    CUSTOMER,
     CompiledCache,
     ConfigValueError,
     PhraseScanner,
+    TextMemo,
     default_table,
     get_number,
     get_str_list,
     get_table,
+    jieba_frequencies,
     message_id,
 )
-from chatledger.quality.findings import Finding, Role, Session, Severity
+from chatledger.quality.findings import Finding, Session, Severity
 
 NAME = "topics"
 _NOISE = re.compile(r"[\s\W_]+")
@@ -94,6 +98,22 @@ class _Compiled:
                 phrases.setdefault(word.lower(), set()).add(name)
         self.scanner = PhraseScanner({w: tuple(sorted(n)) for w, n in phrases.items()})
         self.markers = PhraseScanner({m: m for m in config.question_markers})
+        self.small_talk = config.small_talk
+        self.min_question_chars = config.min_question_chars
+        self.read = TextMemo(self._read)
+
+    def _read(self, text: str) -> tuple[tuple[tuple[str, str], ...], bool, str]:
+        """(topic, keyword) pairs in ``text``, whether it asks something, and the folded question to
+        cluster when no topic matched ("" otherwise)."""
+        lowered = text.lower()
+        question = bool(self.markers.scan(lowered))
+        keywords = tuple((name, hit.phrase) for hit in self.scanner.scan(lowered) for name in hit.payload)
+        leftover = ""
+        if not keywords and question:
+            folded = _fold(lowered, self.small_talk)
+            if len(folded) >= self.min_question_chars:
+                leftover = folded
+        return keywords, question, leftover
 
 
 _COMPILED = CompiledCache(_Compiled)
@@ -108,32 +128,27 @@ def top_questions(sessions: Sequence[Session], config: Config) -> list[Topic]:
     for number, session in enumerate(sessions):
         raised: set[str] = set()
         for turn in session.turns:
-            if turn.role is not Role.CUSTOMER or not turn.message.text:
+            if turn.role is not CUSTOMER or not turn.message.text:
                 continue
             text = turn.message.text
-            lowered = text.lower()
-            hits = compiled.scanner.scan(lowered)
-            if not hits:
-                if compiled.markers.scan(lowered):
-                    key = _fold(lowered, config.small_talk)
-                    if len(key) >= config.min_question_chars:
-                        leftovers.setdefault(key, []).append((number, text, message_id(turn)))
-                continue
+            keywords, question, leftover = compiled.read(text)
+            if leftover:
+                leftovers.setdefault(leftover, []).append((number, text, message_id(turn)))
             named: set[str] = set()
-            for hit in hits:
-                for name in hit.payload:
-                    topic = topics.get(name)
-                    if topic is None:
-                        topic = topics[name] = Topic(name)
-                    topic.keywords[hit.phrase] += 1
-                    if name not in named:
-                        named.add(name)
-                        topic.messages += 1
-                        if len(topic.examples) < config.examples:
-                            if _is_question(lowered, compiled):
-                                topic.examples.append((message_id(turn), text))
-                            elif len(spare.setdefault(name, [])) < config.examples:
-                                spare[name].append((message_id(turn), text))
+            for name, keyword in keywords:
+                topic = topics.get(name)
+                if topic is None:
+                    topic = topics[name] = Topic(name)
+                topic.keywords[keyword] += 1
+                if name in named:
+                    continue
+                named.add(name)
+                topic.messages += 1
+                if len(topic.examples) < config.examples:
+                    if question:
+                        topic.examples.append((message_id(turn), text))
+                    elif len(spare.setdefault(name, [])) < config.examples:
+                        spare[name].append((message_id(turn), text))
             raised |= named
         for name in raised:
             topics[name].sessions += 1
@@ -143,10 +158,6 @@ def top_questions(sessions: Sequence[Session], config: Config) -> list[Topic]:
     clusters = _cluster(leftovers, config)
     ranked = sorted([*topics.values(), *clusters], key=lambda t: (-t.sessions, -t.messages, t.name))
     return ranked[: config.top_n]
-
-
-def _is_question(lowered: str, compiled: _Compiled) -> bool:
-    return bool(compiled.markers.scan(lowered))
 
 
 def _fold(text: str, small_talk: Sequence[str]) -> str:
@@ -162,11 +173,11 @@ def _cluster(leftovers: dict[str, list[tuple[int, str, int]]], config: Config) -
     if not leftovers:
         return []
     import jieba
-    import jieba.analyse
 
     jieba.setLogLevel(60)
     ordered = sorted(leftovers, key=lambda k: (-len(leftovers[k]), k))[: config.max_cluster_texts]
-    tokenised = [" ".join(jieba.lcut(k)) for k in ordered]
+    tokens = [jieba.lcut(k) for k in ordered]
+    tokenised = [" ".join(t) for t in tokens]
     assigned = [-1] * len(ordered)
     groups: list[list[int]] = []
     for i in range(len(ordered)):
@@ -191,8 +202,8 @@ def _cluster(leftovers: dict[str, list[tuple[int, str, int]]], config: Config) -
         occurrences = [o for m in members for o in leftovers[ordered[m]]]
         if len(occurrences) < config.min_cluster_size:
             continue
-        text = " ".join(ordered[m] for m in members)
-        keywords = jieba.analyse.extract_tags(text, topK=2) or [ordered[members[0]][:8]]
+        keywords = _keywords([tokens[m] for m in members], [len(leftovers[ordered[m]]) for m in members])
+        keywords = keywords or [ordered[members[0]][:8]]
         topic = Topic(
             name="/".join(keywords),
             sessions=len({o[0] for o in occurrences}),
@@ -203,6 +214,28 @@ def _cluster(leftovers: dict[str, list[tuple[int, str, int]]], config: Config) -
         )
         topics.append(topic)
     return topics
+
+
+def _keywords(texts: list[list[str]], counts: list[int], top: int = 2) -> list[str]:
+    """TF-IDF-style: a word's weight is how often the group uses it times log(N / its frequency in
+    jieba's dictionary), so 周末 outweighs 你们; single characters and numbers are never keywords."""
+    freq = jieba_frequencies()
+    total = _dictionary_total()
+    tf: Counter[str] = Counter()
+    for words, count in zip(texts, counts, strict=True):
+        for word in set(words):
+            if len(word) > 1 and not word.isdigit():
+                tf[word] += count
+    weight = {w: n * math.log(total / (freq.get(w, 0) + 1)) for w, n in tf.items()}
+    return sorted(weight, key=lambda w: (-weight[w], w))[:top]
+
+
+def _dictionary_total() -> int:
+    import jieba
+
+    jieba_frequencies()  # loads the dictionary
+    total: int = jieba.dt.total
+    return total
 
 
 def detect(sessions: Sequence[Session], config: Config) -> list[Finding]:
@@ -237,7 +270,7 @@ def session_topics(session: Session, config: Config) -> set[str]:
     compiled = _COMPILED.get(config)
     found: set[str] = set()
     for turn in session.turns:
-        if turn.role is Role.CUSTOMER and turn.message.text:
+        if turn.role is CUSTOMER and turn.message.text:
             for hit in compiled.scanner.scan(turn.message.text.lower()):
                 found.update(hit.payload)
     return found
