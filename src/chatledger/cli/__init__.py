@@ -12,7 +12,16 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from chatledger.cli import archive_cmd, check_cmd, compare_cmd, import_cmd, ledger_cmd, people_cmd, search_cmd
+from chatledger.cli import (
+    archive_cmd,
+    check_cmd,
+    compare_cmd,
+    import_cmd,
+    ledger_cmd,
+    people_cmd,
+    quality_cmd,
+    search_cmd,
+)
 from chatledger.cli._console import err
 from chatledger.cli._state import State
 from chatledger.config import Settings
@@ -47,6 +56,7 @@ people_cmd.register(app)
 ledger_cmd.register(app)
 check_cmd.register(app)
 compare_cmd.register(app)
+quality_cmd.register(app)
 
 
 def main() -> None:

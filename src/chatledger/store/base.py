@@ -7,6 +7,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from chatledger.integrity.canonical import MessageEvidence, SourceEvidence
 from chatledger.integrity.merkle import HashReader
 from chatledger.integrity.tree_head import SignedTreeHead
@@ -129,6 +132,20 @@ class SearchRow:
 
 
 @dataclass(frozen=True, slots=True)
+class TimelineColumns:
+    """Who spoke in which chat when: one row per message with a sender (system events and recalls left
+    out), ordered by (conversation, time, id); parallel int64 arrays for ``chatledger.quality``."""
+
+    id: npt.NDArray[np.int64]
+    conversation_id: npt.NDArray[np.int64]
+    sender_id: npt.NDArray[np.int64]
+    ts_ms: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
+@dataclass(frozen=True, slots=True)
 class ArchiveStats:
     sources: int
     conversations: int
@@ -183,6 +200,8 @@ class Store(Protocol):
 
     def conversation_titles(self) -> dict[int, str]: ...
 
+    def conversation_refs(self) -> dict[int, tuple[str, str, str]]: ...
+
     def find_conversations(self, ref: str) -> list[Conversation]: ...
 
     def participants(self, conversation_id: int | None = None) -> list[Participant]: ...
@@ -223,6 +242,25 @@ class Store(Protocol):
     def sources_of_messages(self, conversation_id: int) -> dict[int, tuple[int, ...]]: ...
 
     def iter_all_messages(self, batch_size: int = 10_000) -> Iterator[Message]: ...
+
+    def iter_timeline(
+        self,
+        *,
+        conversation_ids: Sequence[int] | None = None,
+        after_ms: int | None = None,
+        before_ms: int | None = None,
+        batch_size: int = 10_000,
+    ) -> Iterator[Message]: ...
+
+    def first_message_ms(self, sender_ids: Sequence[int]) -> dict[int, int]: ...
+
+    def timeline_columns(
+        self,
+        *,
+        conversation_ids: Sequence[int] | None = None,
+        after_ms: int | None = None,
+        before_ms: int | None = None,
+    ) -> TimelineColumns: ...
 
     def stats(self) -> ArchiveStats: ...
 

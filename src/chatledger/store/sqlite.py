@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import apsw
+import numpy as np
+import numpy.typing as npt
 
 from chatledger.errors import ArchiveError, InputError, NotFoundError
 from chatledger.model import (
@@ -46,6 +48,7 @@ from chatledger.store.base import (
     NewMessage,
     SearchRow,
     SourceCoverage,
+    TimelineColumns,
 )
 from chatledger.store.sqlite_ledger import SQLiteLedgerMixin
 
@@ -78,6 +81,11 @@ _MESSAGE_FIELDS = attrgetter(
     "locator",
 )
 
+
+# Enum members by value: a dict lookup, where calling the enum costs a microsecond per message.
+_PLATFORMS: dict[str, Platform] = {p.value: p for p in Platform}
+_KINDS: dict[str, MessageKind] = {k.value: k for k in MessageKind}
+_PRECISIONS: dict[str, TimePrecision] = {p.value: p for p in TimePrecision}
 
 IDS_PER_SECOND = 16
 _SLOT_CACHE = 100_000
@@ -119,6 +127,21 @@ class _TimeOrderedIds:
         if ident > self.max_id:
             self.max_id = ident
         return ident
+
+
+def _int_column(joined: str | None) -> npt.NDArray[np.int64]:
+    """A ``group_concat(x, ' ')`` of integers as an array (None: no rows)."""
+    if not joined:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromstring(joined, dtype=np.int64, sep=" ")
+
+
+def _repeated(pairs: list[Any]) -> npt.NDArray[np.int64]:
+    """(value, count) rows expanded to the column they summarise."""
+    if not pairs:
+        return np.zeros(0, dtype=np.int64)
+    values, counts = zip(*pairs, strict=True)
+    return np.repeat(np.array(values, dtype=np.int64), np.array(counts, dtype=np.int64))
 
 
 def _migrations() -> list[tuple[str, str]]:
@@ -398,6 +421,13 @@ class SQLiteStore(SQLiteLedgerMixin):
         """Every chat's title by id, without counting messages."""
         return {int(r[0]): str(r[1]) for r in self._db.execute("SELECT id, title FROM conversations")}
 
+    def conversation_refs(self) -> dict[int, tuple[str, str, str]]:
+        """(platform, platform id, title) of every conversation, without counting its messages."""
+        return {
+            int(r[0]): (str(r[1]), str(r[2]), str(r[3]))
+            for r in self._db.execute("SELECT id, platform, platform_id, title FROM conversations")
+        }
+
     def find_conversations(self, ref: str) -> list[Conversation]:
         """Chats whose id, platform id or title equals ``ref``; failing that, whose title contains it."""
         exact = self._all(
@@ -570,18 +600,19 @@ class SQLiteStore(SQLiteLedgerMixin):
                         mime_type=a[8],
                     )
                 )
+        platforms, kinds, precisions = _PLATFORMS, _KINDS, _PRECISIONS
         return [
             Message(
                 id=r[0],
                 key=bytes(r[1]).hex(),
-                platform=Platform(r[2]),
+                platform=platforms[r[2]],
                 conversation=r[3],
                 sender=r[4],
                 sender_name=r[5],
                 ts_ms=r[6],
                 utc_offset_min=r[7],
-                precision=TimePrecision(r[8]),
-                kind=MessageKind(r[9]),
+                precision=precisions[r[8]],
+                kind=kinds[r[9]],
                 text=r[10],
                 platform_msg_id=r[11],
                 reply_to=r[12],
@@ -720,6 +751,83 @@ class SQLiteStore(SQLiteLedgerMixin):
                 return
             yield from self._messages_from_rows(rows)
             last_id = int(rows[-1][0])
+
+    def iter_timeline(
+        self,
+        *,
+        conversation_ids: Sequence[int] | None = None,
+        after_ms: int | None = None,
+        before_ms: int | None = None,
+        batch_size: int = 10_000,
+    ) -> Iterator[Message]:
+        """Messages ordered by (conversation, time, id), the order of ``timeline_columns``, in batches."""
+        clauses, params = self._time_filter(after_ms, before_ms)
+        if conversation_ids is not None:
+            ids = sorted({int(i) for i in conversation_ids})
+            clauses += f" AND m.conversation_id IN ({','.join('?' * len(ids))})" if ids else " AND 0"
+            params.extend(ids)
+        last: tuple[int, int, int] = (-(2**63), -(2**63), -(2**63))
+        while True:
+            rows = self._all(
+                f"SELECT {_MESSAGE_COLUMNS} {_MESSAGE_FROM} WHERE (m.conversation_id, m.ts_ms, m.id) > (?, ?, ?)"
+                f"{clauses} ORDER BY m.conversation_id, m.ts_ms, m.id LIMIT ?",
+                (*last, *params, batch_size),
+            )
+            if not rows:
+                return
+            yield from self._messages_from_rows(rows)
+            tail = rows[-1]
+            last = (int(tail[18]), int(tail[6]), int(tail[0]))
+
+    def first_message_ms(self, sender_ids: Sequence[int]) -> dict[int, int]:
+        """When each sender's first archived message was sent (ids follow time, so the lowest id is first)."""
+        found: dict[int, int] = {}
+        for sender in sender_ids:
+            row = self._one("SELECT ts_ms FROM messages WHERE sender_id = ? ORDER BY id LIMIT 1", (sender,))
+            if row is not None:
+                found[int(sender)] = int(row[0])
+        return found
+
+    def timeline_columns(
+        self,
+        *,
+        conversation_ids: Sequence[int] | None = None,
+        after_ms: int | None = None,
+        before_ms: int | None = None,
+    ) -> TimelineColumns:
+        """Index-only scans of the timeline and sender indexes, each column read as one ``group_concat``
+        string and parsed by numpy: 1e6 rows in about 0.4 s, where fetching row tuples took 1.6 s."""
+        clauses, params = self._time_filter(after_ms, before_ms)
+        if conversation_ids is not None:
+            ids = sorted({int(i) for i in conversation_ids})
+            clauses += f" AND m.conversation_id IN ({','.join('?' * len(ids))})" if ids else " AND 0"
+            params.extend(ids)
+        # Index order is (conversation, time, id); a column that repeats comes back as (value, count) pairs.
+        timeline = f"FROM messages m INDEXED BY messages_timeline WHERE 1{clauses}"
+        ids_t, ts = (
+            _int_column(v)
+            for v in self._one(
+                f"SELECT group_concat(m.id, ' '), group_concat(m.ts_ms, ' ') {timeline}", params
+            )
+        )
+        conv = _repeated(
+            self._all(f"SELECT m.conversation_id, count(*) {timeline} GROUP BY 1 ORDER BY 1", params)
+        )
+        by_sender = "FROM messages INDEXED BY messages_sender WHERE sender_id IS NOT NULL"
+        ids_s = _int_column(self._one(f"SELECT group_concat(id, ' ') {by_sender}")[0])
+        sender_s = _repeated(self._all(f"SELECT sender_id, count(*) {by_sender} GROUP BY 1 ORDER BY 1"))
+        events = _int_column(
+            self._one("SELECT group_concat(id, ' ') FROM messages WHERE kind IN ('system', 'recall')")[0]
+        )
+        by_id = np.argsort(ids_s)
+        ids_s, sender_s = ids_s[by_id], sender_s[by_id]
+        where = np.minimum(np.searchsorted(ids_s, ids_t), max(len(ids_s) - 1, 0))
+        keep = ids_s[where] == ids_t if len(ids_s) else np.zeros(len(ids_t), dtype=np.bool_)
+        if len(events):  # ids of system events and recalls, ascending (read from their index)
+            keep &= events[np.minimum(np.searchsorted(events, ids_t), len(events) - 1)] != ids_t
+        return TimelineColumns(
+            id=ids_t[keep], conversation_id=conv[keep], sender_id=sender_s[where[keep]], ts_ms=ts[keep]
+        )
 
     def stats(self) -> ArchiveStats:
         counts = self._one(
