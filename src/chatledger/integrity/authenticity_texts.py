@@ -81,26 +81,25 @@ def clip(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def duration(ms: int) -> str:
+def _duration(ms: int, units: tuple[str, str, str, str]) -> str:
+    """``ms`` in seconds, minutes, hours or days (the unit names given), whichever reads best."""
+    second, minute, hour, day = units
     seconds = ms // 1000
     if seconds < 120:
-        return f"{seconds} s"
+        return f"{seconds} {second}"
     if seconds < 7200:
-        return f"{seconds // 60} min"
+        return f"{seconds // 60} {minute}"
     if seconds < 172_800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86_400:.1f} days"
+        return f"{seconds / 3600:.1f} {hour}"
+    return f"{seconds / 86_400:.1f} {day}"
+
+
+def duration(ms: int) -> str:
+    return _duration(ms, ("s", "min", "h", "days"))
 
 
 def duration_zh(ms: int) -> str:
-    seconds = ms // 1000
-    if seconds < 120:
-        return f"{seconds} 秒"
-    if seconds < 7200:
-        return f"{seconds // 60} 分钟"
-    if seconds < 172_800:
-        return f"{seconds / 3600:.1f} 小时"
-    return f"{seconds / 86_400:.1f} 天"
+    return _duration(ms, ("秒", "分钟", "小时", "天"))
 
 
 def offset_label(minutes: int) -> str:

@@ -10,6 +10,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from importlib import resources
 from operator import attrgetter
@@ -50,7 +51,7 @@ from chatledger.store.base import (
     SourceCoverage,
     TimelineColumns,
 )
-from chatledger.store.sqlite_ledger import SQLiteLedgerMixin
+from chatledger.store.sqlite_ledger import SQLiteLedgerMixin, source_from_row
 
 _MESSAGE_COLUMNS = (
     "m.id, m.key, c.platform, c.platform_id, p.platform_id, m.sender_name, m.ts_ms, m.utc_offset_min, "
@@ -244,26 +245,7 @@ class SQLiteStore(SQLiteLedgerMixin):
     # -- sources --------------------------------------------------------------------------------
     @staticmethod
     def _source(row: Sequence[Any]) -> Source:
-        return Source(
-            id=row[0],
-            sha256=row[1],
-            md5=row[2],
-            size=row[3],
-            original_name=row[4],
-            original_path=row[5],
-            modified_at=datetime.fromisoformat(row[6]) if row[6] else None,
-            format=row[7],
-            importer_version=row[8],
-            chatledger_version=row[9],
-            imported_at=datetime.fromisoformat(row[10]),
-            imported_by=row[11],
-            timezone=row[12],
-            encoding=row[13],
-            message_count=row[14],
-            new_message_count=row[15],
-            conversation_count=row[16],
-            meta=json.loads(row[17]),
-        )
+        return replace(source_from_row(row), meta=json.loads(row[17]))
 
     def source_by_sha256(self, sha256: str) -> Source | None:
         row = self._one(f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE sha256 = ?", (sha256,))

@@ -66,7 +66,8 @@ class _HashReader:
         return [bytes(r[0]) for r in rows]
 
 
-def _source_row(row: Sequence[Any]) -> Source:
+def source_from_row(row: Sequence[Any]) -> Source:
+    """A ``sources`` row (columns in ``_SOURCE_COLUMNS`` order) without its free-form ``meta``."""
     return Source(
         id=row[0],
         sha256=row[1],
@@ -198,7 +199,7 @@ class SQLiteLedgerMixin:
         if s is None:
             return None
         try:
-            return source_evidence(_source_row(s))
+            return source_evidence(source_from_row(s))
         except (TypeError, ValueError):  # an altered date: re-serialise what is there
             return SourceEvidence(
                 s[1],
