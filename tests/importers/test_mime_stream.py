@@ -11,6 +11,7 @@ from email.parser import BytesParser
 
 import pytest
 
+from chatledger.importers._shared import mime_stream
 from chatledger.importers._shared.mime_stream import LINE_LIMIT, read_headers, walk_parts
 
 
@@ -45,8 +46,10 @@ def _multipart(rng: random.Random, boundary: str, depth: int = 0) -> bytes:
     return b"".join(out)
 
 
+@pytest.mark.parametrize("chunk", [mime_stream.CHUNK, 7])
 @pytest.mark.parametrize("seed", range(40))
-def test_payloads_equal_the_email_packages(seed: int) -> None:
+def test_payloads_equal_the_email_packages(seed: int, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mime_stream, "CHUNK", chunk)  # 7: bodies handed on in many small pieces
     rng = random.Random(seed)
     data = (
         b'MIME-Version: 1.0\r\nContent-Type: multipart/related;\r\n\tboundary="----=_Next"\r\n\r\n'

@@ -30,7 +30,7 @@ from datetime import datetime
 from email.message import Message as MimeHeaders
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
+from typing import BinaryIO, ClassVar
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
@@ -166,26 +166,29 @@ def _charsets(headers: MimeHeaders) -> list[str]:
     )
 
 
-def _decoding_charset(headers: MimeHeaders, chunks: Iterable[bytes]) -> str | None:
-    """The first of the candidate charsets that decodes every chunk, or None."""
-    decoders: dict[str, codecs.IncrementalDecoder] = {}
-    for name in _charsets(headers):
-        try:
-            decoders[name] = codecs.getincrementaldecoder(name)()
-        except LookupError:
-            continue
-    for chunk in _with_end(chunks):
-        for name, decoder in list(decoders.items()):
+def _is_html(headers: MimeHeaders) -> bool:
+    return headers.get_content_type() == "text/html"
+
+
+def _decodes(chunks: Iterable[bytes], charset: str) -> bool:
+    """Whether every chunk decodes in ``charset`` (all chunks are read either way)."""
+    try:
+        decoder = codecs.getincrementaldecoder(charset)()
+    except LookupError:
+        decoder = None
+    ok = decoder is not None
+    for chunk in chunks:
+        if ok and decoder is not None:
             try:
-                decoder.decode(chunk or b"", final=chunk is None)
+                decoder.decode(chunk)
             except UnicodeDecodeError:
-                del decoders[name]
-    return next(iter(decoders), None)
-
-
-def _with_end(chunks: Iterable[bytes]) -> Iterator[bytes | None]:
-    yield from chunks
-    yield None
+                ok = False
+    if ok and decoder is not None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            ok = False
+    return ok
 
 
 def _picture(part: MimeBody) -> _Picture:
@@ -250,30 +253,38 @@ class QQMhtImporter:
                 )
             for part in walk_parts(stream, top):
                 headers = part.headers
-                if headers.get_content_type() == "text/html" and scan.html is None:
-                    scan.html, scan.charset = headers, _decoding_charset(headers, part.chunks())
+                if _is_html(headers) and scan.html is None:
+                    scan.html, first = headers, _charsets(headers)[0]
+                    scan.charset = first if _decodes(part.chunks(), first) else None
                     continue
                 keys = [str(headers[h]).strip().strip("<>") for h in ("Content-Location", "Content-ID")]
                 keys = [key for key in keys if key and key != "None"]
                 if keys:
                     picture = _picture(part)
                     scan.pictures.update(dict.fromkeys(keys, picture))
+        if scan.html is not None and scan.charset is None:  # rare: read the part again per fallback
+            scan.charset = next((c for c in _charsets(scan.html)[1:] if self._html_decodes(source, c)), None)
         return scan
+
+    def _html_part(self, stream: BinaryIO) -> MimeBody | None:
+        return next((p for p in walk_parts(stream, read_headers(stream)) if _is_html(p.headers)), None)
+
+    def _html_decodes(self, source: SourceFile, charset: str) -> bool:
+        with source.open_binary(counted=False) as stream:
+            part = self._html_part(stream)
+            return part is not None and _decodes(part.chunks(), charset)
 
     def _blocks(self, source: SourceFile, charset: str) -> Iterator[Block]:
         """The HTML part's blocks, each as soon as the next one has started."""
         table = _Table()
         decoder = codecs.getincrementaldecoder(charset)()
         with source.open_binary(counted=False) as stream:
-            for part in walk_parts(stream, read_headers(stream)):
-                if part.headers.get_content_type() != "text/html":
-                    continue
-                for chunk in part.chunks():
-                    table.feed(decoder.decode(chunk))
-                    if len(table.blocks) > 1:
-                        yield from table.blocks[:-1]
-                        del table.blocks[:-1]
-                break
+            part = self._html_part(stream)
+            for chunk in part.chunks() if part is not None else ():
+                table.feed(decoder.decode(chunk))
+                if len(table.blocks) > 1:
+                    yield from table.blocks[:-1]
+                    del table.blocks[:-1]
         table.feed(decoder.decode(b"", final=True))
         table.close()
         yield from table.blocks

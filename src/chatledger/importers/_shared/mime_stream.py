@@ -17,6 +17,7 @@ from email.parser import BytesHeaderParser
 from typing import BinaryIO
 
 LINE_LIMIT = 1 << 16  # a longer line is read in pieces; a boundary is only looked for at a line start
+CHUNK = 1 << 16  # bodies are handed on in pieces of about this size
 _HEADER_PARSER = BytesHeaderParser(policy=policy.compat32)
 
 
@@ -113,28 +114,33 @@ class _Walker:
         return None
 
     def body(self, headers: MimeHeaders) -> Iterator[bytes]:
-        """The part's decoded bytes, up to (not including) the next delimiter, which is put back."""
+        """The part's decoded bytes in pieces of about ``CHUNK`` bytes, up to (not including) the next
+        delimiter, which is put back for ``next_part``."""
         encoding = str(headers.get("Content-Transfer-Encoding", "")).strip().lower()
         decode = _DECODERS.get(encoding, _identity)
-        pending = b""  # base64 characters not yet a multiple of 4
+        pending: list[bytes] = []
+        size = 0
         previous: bytes | None = None
         while True:
             line, starts = self._line()
             end = not line or (starts and self._delimiter(line) is not None)
             if previous is not None:
-                raw = previous.rstrip(b"\r\n") if end else previous
+                pending.append(previous.rstrip(b"\r\n") if end else previous)
+                size += len(previous)
+            if end or size >= CHUNK:
+                data = b"".join(pending)
                 if encoding == "base64":
-                    pending += b"".join(raw.split())
-                    usable = len(pending) - len(pending) % 4
+                    data = b"".join(data.split())
+                    usable = len(data) if end else len(data) - len(data) % 4
+                    pending, size = ([data[usable:]], len(data) - usable) if usable < len(data) else ([], 0)
                     if usable:
-                        yield _base64(pending[:usable])
-                        pending = pending[usable:]
+                        yield _base64(data[:usable] + b"=" * (-usable % 4))
                 else:
-                    yield decode(raw)
+                    pending, size = [], 0
+                    if data:
+                        yield decode(data)
             if end:
                 self.pushed_back = line or None
-                if pending:
-                    yield _base64(pending + b"=" * (-len(pending) % 4))
                 return
             previous = line
 
