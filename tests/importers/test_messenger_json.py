@@ -155,8 +155,8 @@ BAD = {
         "found 'yesterday'."
     ),
     "bad_truncated.json": (
-        "line 5 (column 71): expected valid JSON, found '\"cut'. "
-        "The JSON parser reports: Unterminated string starting at. The file is damaged or cut short."
+        'line 5 (byte 223): expected valid JSON, found \'9990000, "content": "cut\'. '
+        "The JSON parser reports: parse error: premature EOF. The file is damaged or cut short."
     ),
 }
 
@@ -179,3 +179,46 @@ def test_not_an_object(tmp_path: Path, import_files: ImportFn) -> None:
         ImportFormatError, match=r"\$: expected a JSON object with 'messages', found 'a JSON list'"
     ):
         import_files(path, format="messenger-json")
+
+
+def test_keys_after_the_messages_name_the_chat_even_with_brackets_in_strings(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    """The chat is named by ``thread_path`` written after ``messages``; look-alikes in texts do not fool it."""
+    decoy = '], "thread_path": "inbox/decoy"}'
+    messages = [
+        {"sender_name": "Ana", "timestamp_ms": 1700000000000 + i, "content": decoy, "photos": []}
+        for i in range(3000)  # more than the 64 KiB tail, so the array starts before it
+    ]
+    data = {
+        "participants": [{"name": "Ana"}, {"name": "Luis"}],
+        "messages": messages,
+        "title": "Ana [work]",
+        "is_still_participant": True,
+        "thread_path": "inbox/ana_7",
+        "magic_words": [],
+    }
+    path = tmp_path / "message_1.json"
+    path.write_text(json.dumps(data, indent=2))
+    result = import_files(path, format="messenger-json")
+    (chat,) = store.conversations()
+    assert (chat.platform_id, chat.title) == ("inbox/ana_7", "Ana [work]")
+    assert result.sources[0].new == 3000
+
+
+def test_messages_not_a_list(tmp_path: Path, import_files: ImportFn) -> None:
+    path = tmp_path / "message_1.json"
+    path.write_text('{"participants": [], "messages": {"a": 1}}')
+    with pytest.raises(
+        ImportFormatError, match=r"\$: field 'messages': expected a list of messages, found 'a JSON object'"
+    ):
+        import_files(path, format="messenger-json")
+
+
+def test_bytes_that_are_not_utf8(tmp_path: Path, import_files: ImportFn) -> None:
+    path = tmp_path / "message_1.json"
+    path.write_bytes(b'{"participants": [],\n "messages": [{"sender_name": "\xff\xfe", "timestamp_ms": 1}]}')
+    with pytest.raises(ImportFormatError) as caught:
+        import_files(path, format="messenger-json")
+    assert str(caught.value).startswith(f"{path}, near line 2 (byte 77): expected valid JSON, found '")
+    assert "The JSON parser reports: lexical error: invalid bytes in UTF8 string." in str(caught.value)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import quopri
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -109,3 +113,44 @@ def test_sniff(tmp_path: Path, name: str, content: bytes, score: float) -> None:
     assert importers.get("qq-mht").sniff(SourceFile(path)) == score
     if score >= 0.9:
         assert importers.detect(SourceFile(path)).name == "qq-mht"
+
+
+def test_quoted_printable_html_after_its_pictures_in_a_zip(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    """Parts in any order, a ``cid:`` picture, quoted-printable HTML whose declared charset is wrong."""
+    picture = bytes(range(200)) * 3
+    html = (
+        "<html><body><table>"
+        "<tr><td><div>消息分组:我的好友</div></td></tr>"
+        "<tr><td><div>消息对象:老周</div></td></tr>"
+        "<tr><td><div><div style=float:left;>老周</div>2019-03-02 9:05:11</div>"
+        "<div>看这张图 <img src=cid:pic1@x></div></td></tr>"
+        "<tr><td><div><div style=float:left;>我</div>2019-03-02 9:06:00</div><div>镕基 收到</div></td></tr>"
+        "</table></body></html>"
+    ).encode("gb18030")
+    data = b"".join(
+        [
+            b"From: <Saved by Tencent MsgMgr>\r\nSubject: Tencent IM Message\r\nMIME-Version: 1.0\r\n",
+            b'Content-Type: multipart/related; boundary="BND"\r\n\r\n--BND\r\n',
+            b"Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <pic1@x>\r\n\r\n",
+            base64.encodebytes(picture).replace(b"\n", b"\r\n"),
+            b"\r\n--BND\r\nContent-Type: text/html; charset=utf-8\r\n",
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+            quopri.encodestring(html).replace(b"\n", b"\r\n"),
+            b"\r\n--BND--\r\n",
+        ]
+    )
+    archive = tmp_path / "qq.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("全部消息记录.mht", data)
+    import_files(archive, tz="Asia/Shanghai")
+    first, second = all_messages(store)
+    assert (first.sender, first.text, first.kind.value) == ("老周", "看这张图 [图片]", "text")
+    (attachment,) = first.attachments
+    assert (attachment.status, attachment.size, attachment.sha256) == (
+        AttachmentStatus.PRESENT,
+        len(picture),
+        hashlib.sha256(picture).hexdigest(),
+    )
+    assert second.text == "镕基 收到"

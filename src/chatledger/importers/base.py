@@ -107,9 +107,22 @@ class SourceFile:
         """The encoding the text was decoded with, or None when the file was only read as bytes."""
         return self._encoding
 
-    def open_binary(self) -> BinaryIO:
-        """The raw bytes, counted for progress."""
-        return io.BufferedReader(_CountingReader(self._open_raw(), self.on_bytes), 1 << 20)
+    def open_binary(self, *, counted: bool = True) -> BinaryIO:
+        """The raw bytes, counted for progress unless this is a second look at part of the file."""
+        raw = self._open_raw()
+        if counted:
+            return io.BufferedReader(_CountingReader(raw, self.on_bytes), 1 << 20)
+        return cast(BinaryIO, io.BufferedReader(cast(io.RawIOBase, raw), 1 << 20))
+
+    def read_tail(self, limit: int) -> bytes:
+        """The last ``limit`` bytes, not counted for progress (a zip member is inflated to reach them)."""
+        if self.member is None:
+            with open(self.path, "rb") as stream:
+                stream.seek(max(stream.seek(0, io.SEEK_END) - limit, 0))
+                return stream.read()
+        with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
+            stream.seek(max(archive.getinfo(self.member).file_size - limit, 0))
+            return stream.read()
 
     def open_text(self) -> IO[str]:
         """The decoded text with universal newlines (CRLF read as LF); line numbers stay exact."""

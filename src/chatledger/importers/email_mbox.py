@@ -1,6 +1,8 @@
 """E-mail: an mbox mailbox (``email-mbox``) or one RFC 5322 message (``email-eml``).
 
-Parsing uses the stdlib ``email`` package with ``policy.default`` (FORMATS.md §12).
+Parsing uses the stdlib ``email`` package with ``policy.default`` (FORMATS.md §12), except that a parsed
+header is remembered by (name, value): the package parses a header again on every read (Content-Type three
+times per part), and senders, recipients and content types repeat across a mailbox.
 
 mbox splitting. ``mailbox.mbox`` starts a message at *every* line beginning ``From ``, so the CPython
 sample's unquoted ``From time to time`` body line would split a message in two. This importer streams
@@ -27,14 +29,14 @@ import hashlib
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.message import Message as MimePart
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import parsedate_tz
 from html.parser import HTMLParser
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar, cast
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
@@ -74,6 +76,28 @@ _HEADER_NAMES = re.compile(
     r"^(?:from|to|cc|subject|date|message-id|mime-version|received|return-path|content-type)\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
+
+
+class _RememberingPolicy(EmailPolicy):
+    """``policy.default`` that parses each distinct (header name, value) once (the 20,000 last seen)."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        object.__setattr__(self, "_parsed", {})
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        parsed: dict[tuple[str, str], Any] = self._parsed  # type: ignore[attr-defined]
+        key = (name, value)
+        found = parsed.get(key)
+        if found is None:
+            if len(parsed) >= _REMEMBERED_HEADERS:
+                parsed.clear()
+            found = parsed[key] = super().header_fetch_parse(name, value)
+        return found
+
+
+_REMEMBERED_HEADERS = 20_000
+_POLICY = _RememberingPolicy()  # shared, so a folder of .eml files benefits too
 
 
 def normalise_subject(subject: str) -> str:
@@ -139,9 +163,17 @@ def _text(value: str) -> str:
     return data.decode("utf-8", "replace")
 
 
-def _unstructured(msg: EmailMessage, name: str) -> str:
+def _raw_headers(msg: EmailMessage) -> dict[str, str]:
+    """The first value of each header as written (names lower-cased), without the policy's parsing."""
+    raw: dict[str, str] = {}
+    for name, value in msg.raw_items():
+        raw.setdefault(name.lower(), str(value))
+    return raw
+
+
+def _unstructured(msg: EmailMessage, raw_headers: dict[str, str], name: str) -> str:
     """A text header (Subject): raw 8-bit values decoded as UTF-8 or GB18030, encoded words decoded."""
-    raw = next((str(v) for k, v in msg.raw_items() if k.lower() == name.lower()), None)
+    raw = raw_headers.get(name.lower())
     if raw is None:
         return ""
     if any("\udc80" <= ch <= "\udcff" for ch in raw):
@@ -166,14 +198,15 @@ class _Mail:
         self.threads: dict[str, str] = {}  # message id / thread key -> conversation id
         self.subjects: dict[str, str] = {}  # normalised subject -> conversation id
         self.ordinal = 0
-        self.parser = BytesParser(policy=policy.default)
+        self.parser = BytesParser(policy=_POLICY)
 
     def read(self, raw: bytes, locator: str, fallback: tuple[int, int] | None = None) -> Iterator[ParsedItem]:
-        msg = self.parser.parsebytes(raw)
+        msg = cast(EmailMessage, self.parser.parsebytes(raw))  # the policy makes EmailMessages
+        headers = _raw_headers(msg)
         extra: dict[str, Any] = {}
-        ts_ms, offset = self._date(msg, locator, fallback, extra)
-        message_id = _first_id(msg.get("Message-ID"))
-        subject = _unstructured(msg, "Subject")
+        ts_ms, offset = self._date(headers.get("date"), locator, fallback, extra)
+        message_id = _first_id(headers.get("message-id"))
+        subject = _unstructured(msg, headers, "Subject")
         sender, sender_name = self._from(msg, locator)
         for name in ("To", "Cc"):
             header = msg.get(name)
@@ -182,8 +215,8 @@ class _Mail:
                 extra[name.lower()] = [_shown(a) for a in addresses] or [_text(str(header))]
         if subject:
             extra["subject"] = subject
-        in_reply_to = _first_id(msg.get("In-Reply-To"))
-        conversation, created = self._thread(msg, message_id, in_reply_to, subject)
+        in_reply_to = _first_id(headers.get("in-reply-to"))
+        conversation, created = self._thread(msg, headers, message_id, in_reply_to, subject)
         if created is not None:
             yield created
         bodies: list[tuple[str, str]] = []
@@ -218,10 +251,9 @@ class _Mail:
 
     # -- headers ------------------------------------------------------------------------------------
     def _date(
-        self, msg: EmailMessage, locator: str, fallback: tuple[int, int] | None, extra: dict[str, Any]
+        self, raw: str | None, locator: str, fallback: tuple[int, int] | None, extra: dict[str, Any]
     ) -> tuple[int, int]:
-        header = msg.get("Date")
-        if header is None:
+        if raw is None:
             if fallback is None:
                 raise ImportFormatError(
                     self.source.name, locator, field="Date", expected=DATE_EXAMPLE, found="no Date header"
@@ -229,8 +261,7 @@ class _Mail:
             extra["date_source"] = "mbox separator line, read in --tz"
             self.ctx.warn(locator, "no Date header; the mbox separator's date was used, read in --tz")
             return fallback
-        raw = next((v for k, v in msg.raw_items() if k.lower() == "date"), str(header))
-        value = " ".join(str(raw).split())  # unfolded, as written (policy.default rewrites it)
+        value = " ".join(raw.split())  # unfolded, as written (policy.default rewrites it)
         parsed = parsedate_tz(value)
         try:
             if parsed is None:
@@ -285,12 +316,17 @@ class _Mail:
         return _address(first) or None, _text(first.display_name) or None
 
     def _thread(
-        self, msg: EmailMessage, message_id: str | None, in_reply_to: str | None, subject: str
+        self,
+        msg: EmailMessage,
+        headers: dict[str, str],
+        message_id: str | None,
+        in_reply_to: str | None,
+        subject: str,
     ) -> tuple[str, Conversation | None]:
-        references = _MSG_ID.findall(str(msg.get("References") or ""))
+        references = _MSG_ID.findall(headers.get("references", ""))
         if in_reply_to and in_reply_to not in references:
             references.append(in_reply_to)
-        gmail = str(msg.get("X-GM-THRID") or "").strip()
+        gmail = headers.get("x-gm-thrid", "").strip()
         key = normalise_subject(subject)
         conversation: str | None = None
         if gmail:
@@ -414,10 +450,10 @@ def _attachment(name: str, mime: str, data: bytes) -> Attachment:
     )
 
 
-def _first_id(header: object) -> str | None:
+def _first_id(header: str | None) -> str | None:
     if header is None:
         return None
-    value = str(header).strip()
+    value = " ".join(header.split())
     found = _MSG_ID.search(value)
     return found.group(0) if found else (value or None)
 

@@ -3,7 +3,14 @@
 Layout (FORMATS.md §6): ``{"participants": [{"name"}], "messages": [...], "title", "thread_type",
 "thread_path"}``; a long thread is split over ``message_1.json`` (newest) … ``message_N.json``. Messages
 are newest first; they are yielded in file order with locator ``$.messages[i]`` (the archive sorts by
-time, the file index stays the tie-break). Each file is a few MB at most, so it is read whole.
+time, the file index stays the tie-break).
+
+Streaming. Meta writes ``participants`` before ``messages`` and ``title``/``thread_path`` after them, but the
+conversation must be known before its first message. So the keys before ``messages`` are read with ijson
+events (stopping at ``messages``), the keys after it from the file's last 64 KiB (the leftmost ``]`` after
+which ``{`` + the rest is a complete JSON object closes the messages array: a ``]`` anywhere else leaves
+unbalanced brackets or an unescaped quote), and then the messages are streamed one object at a time.
+Memory stays bounded whatever the file size.
 
 One thread, several files. The conversation is named by ``thread_path`` (``inbox/ana_123``), which every
 part carries, else by title and participants, else by the thread's folder name; so importing
@@ -33,8 +40,12 @@ from datetime import datetime, tzinfo
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO, ClassVar
 
+import ijson
+from ijson.common import ObjectBuilder
+
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
+from chatledger.importers._shared.jsonstream import JsonStream
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
     Attachment,
@@ -68,6 +79,8 @@ _NOTICES = (
 _SYSTEM_TYPES = frozenset({"Subscribe", "Unsubscribe"})
 _SNIFF_KEYS = re.compile(r'"(?:sender_name|timestamp_ms)"\s*:')
 _PART = re.compile(r"message_\d+")
+_TAIL_BYTES = 1 << 16
+_SCALAR_EVENTS = frozenset({"null", "boolean", "integer", "double", "number", "string"})
 
 
 def repair(value: str) -> str:
@@ -176,30 +189,9 @@ class _Reader:
         )
 
     def run(self) -> Iterator[ParsedItem]:
-        with self.source.open_binary() as stream:
-            raw = stream.read()
+        data = {**self._head(), **self._tail()}
         try:
-            data = json.loads(raw.decode("utf-8-sig"))
-        except UnicodeDecodeError as exc:
-            raise self.error(
-                f"byte {exc.start}", "UTF-8 JSON", repr(raw[exc.start : exc.start + 8])
-            ) from None
-        except json.JSONDecodeError as exc:
-            excerpt = exc.doc[exc.pos : exc.pos + 40].split("\n")[0].strip()
-            raise self.error(
-                f"line {exc.lineno} (column {exc.colno})",
-                "valid JSON",
-                excerpt or "end of file",
-                hint=f"The JSON parser reports: {exc.msg}. The file is damaged or cut short.",
-            ) from None
-        if not isinstance(data, dict):
-            raise self.error("$", "a JSON object with 'messages'", f"a JSON {type(data).__name__}")
-        messages = data.get("messages")
-        if not isinstance(messages, list):
-            found = "no 'messages' key" if "messages" not in data else f"a JSON {type(messages).__name__}"
-            raise self.error("$", "a list of messages", found, field="messages")
-        try:
-            yield from self._thread(data, messages)
+            yield from self._thread(data)
         finally:
             self.media.close()
         if self.repaired:
@@ -207,7 +199,75 @@ class _Reader:
                 self.repaired
             )
 
-    def _thread(self, data: dict[str, Any], messages: list[Any]) -> Iterator[ParsedItem]:
+    def _json_error(self, stream: JsonStream, exc: Exception) -> ImportFormatError:
+        position = stream.locate(exc)
+        return self.error(
+            position.describe(),
+            "valid JSON",
+            position.excerpt,
+            hint=f"The JSON parser reports: {position.reason}. The file is damaged or cut short.",
+        )
+
+    def _head(self) -> dict[str, Any]:
+        """The top-level keys before ``messages``; an error unless ``messages`` follows them."""
+        head: dict[str, Any] = {}
+        stream = JsonStream(self.source.open_binary(counted=False))
+        try:
+            events = ijson.parse(stream, use_float=True)
+            _, event, _ = next(events, ("", "end of file", None))
+            if event != "start_map":
+                found = {"start_array": "a JSON list"}.get(event, f"a JSON {event.replace('_', ' ')}")
+                raise self.error("$", "a JSON object with 'messages'", found)
+            key, builder = None, ObjectBuilder()
+            for prefix, event, value in events:
+                if key is None:
+                    if prefix == "" and event == "map_key":
+                        if value == "messages":
+                            _, event, _ = next(events, ("", "end of file", None))
+                            if event != "start_array":
+                                found = f"a JSON {event.replace('start_map', 'object').replace('_', ' ')}"
+                                raise self.error("$", "a list of messages", found, field="messages")
+                            return head
+                        key, builder = value, ObjectBuilder()
+                        continue
+                    break  # the end of the top-level object
+                builder.event(event, value)
+                if prefix == key and (event in _SCALAR_EVENTS or event in ("end_map", "end_array")):
+                    head[key], key = builder.value, None
+        except ijson.JSONError as exc:
+            raise self._json_error(stream, exc) from None
+        finally:
+            stream.close()
+        raise self.error("$", "a list of messages", "no 'messages' key", field="messages")
+
+    def _tail(self) -> dict[str, Any]:
+        """The top-level keys after the ``messages`` array, read from the end of the file."""
+        tail = self.source.read_tail(_TAIL_BYTES).decode("utf-8", "replace").rstrip()
+        found: dict[str, Any] = {}
+        end = len(tail)
+        while (end := tail.rfind("]", 0, end)) != -1:
+            rest = tail[end + 1 :].lstrip()
+            if rest == "}":
+                found = {}
+            elif rest.startswith(","):
+                try:
+                    value = json.loads("{" + rest[1:])
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(value, dict):
+                    found = value
+        return found
+
+    def _messages(self) -> Iterator[tuple[int, Any]]:
+        stream = JsonStream(self.source.open_binary())
+        try:
+            yield from enumerate(ijson.items(stream, "messages.item", use_float=True))
+        except ijson.JSONError as exc:
+            raise self._json_error(stream, exc) from None
+        finally:
+            stream.close()
+
+    def _thread(self, data: dict[str, Any]) -> Iterator[ParsedItem]:
         names = [
             repair(p["name"])
             for p in data.get("participants") or []
@@ -233,7 +293,7 @@ class _Reader:
             yield Participant(
                 self.platform, name, name, is_self=(name in self.ctx.me) if self.ctx.me else None
             )
-        for index, obj in enumerate(messages):
+        for index, obj in self._messages():
             locator = f"$.messages[{index}]"
             if not isinstance(obj, dict):
                 raise self.error(locator, "a message object", repr(obj))

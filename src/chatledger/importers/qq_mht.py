@@ -10,28 +10,31 @@ referenced from ``<img src>`` by ``Content-Location`` (``{GUID}.dat``) or ``cid:
 they are hashed from their decoded bytes and stored as PRESENT attachments (MISSING, with a warning,
 when the part is absent) — MHT is the only QQ export that keeps pictures.
 
-Decoding uses the stdlib ``email`` package; a part labelled GB2312 or GBK is decoded as GB18030, its
-superset. The HTML is read with ``html.parser``. Senders, system senders (10000, 1000000), recalls and
-chat naming follow ``qq_txt``; times are naive local times read in ``--tz`` with second precision.
-The whole file is parsed in memory (the ``email`` package does not stream MIME parts).
+The file is streamed in two passes (``_shared.mime_stream``), so memory stays bounded whatever its size
+(an export of every chat reaches gigabytes): the first hashes every picture part and finds the HTML part's
+charset (the declared one, else UTF-8, else GB18030, whichever decodes the whole part; a part labelled
+GB2312 or GBK is decoded as GB18030, its superset); the second feeds the HTML to ``html.parser`` as it is
+read and yields each message as soon as the next one starts. Senders, system senders (10000, 1000000),
+recalls and chat naming follow ``qq_txt``; times are naive local times read in ``--tz`` with second
+precision.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
-from email.message import Message as MimePart
-from email.parser import BytesParser
+from email.message import Message as MimeHeaders
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
+from typing import BinaryIO, ClassVar
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
+from chatledger.importers._shared.mime_stream import MimeBody, read_headers, walk_parts
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.importers.qq_txt import GROUP_LABEL, OBJECT_LABEL, SYSTEM_IDS, split_sender
 from chatledger.model import (
@@ -139,19 +142,62 @@ class _Table(HTMLParser):
             self.block.parts.append(data)
 
 
-def _decode(part: MimePart) -> str:
-    payload = part.get_payload(decode=True)
-    data = payload if isinstance(payload, bytes) else b""
-    charset = (part.get_content_charset() or "").lower()
-    if charset in _GB:
-        charset = "gb18030"
-    candidates = [c for c in (charset, "utf-8", "gb18030") if c]
-    for candidate in dict.fromkeys(candidates):
+@dataclass(frozen=True)
+class _Picture:
+    size: int
+    sha256: str
+    md5: str
+    mime_type: str
+
+
+@dataclass
+class _Scan:
+    """What the first pass learns: the pictures by Content-Location/Content-ID, the HTML part's charset."""
+
+    pictures: dict[str, _Picture] = field(default_factory=dict)
+    html: MimeHeaders | None = None
+    charset: str | None = None
+
+
+def _charsets(headers: MimeHeaders) -> list[str]:
+    declared = (headers.get_content_charset() or "").lower()
+    return list(
+        dict.fromkeys(c for c in ("gb18030" if declared in _GB else declared, "utf-8", "gb18030") if c)
+    )
+
+
+def _is_html(headers: MimeHeaders) -> bool:
+    return headers.get_content_type() == "text/html"
+
+
+def _decodes(chunks: Iterable[bytes], charset: str) -> bool:
+    """Whether every chunk decodes in ``charset`` (all chunks are read either way)."""
+    try:
+        decoder = codecs.getincrementaldecoder(charset)()
+    except LookupError:
+        decoder = None
+    ok = decoder is not None
+    for chunk in chunks:
+        if ok and decoder is not None:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                ok = False
+    if ok and decoder is not None:
         try:
-            return data.decode(candidate)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    raise UnicodeDecodeError("mht", data, 0, len(data), "no supported charset decodes the HTML part")
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            ok = False
+    return ok
+
+
+def _picture(part: MimeBody) -> _Picture:
+    sha256, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+    for chunk in part.chunks():
+        sha256.update(chunk)
+        md5.update(chunk)
+        size += len(chunk)
+    return _Picture(size, sha256.hexdigest(), md5.hexdigest(), part.headers.get_content_type())
 
 
 @register
@@ -178,61 +224,84 @@ class QQMhtImporter:
         return 0.5 if source.suffix in self.suffixes else 0.0
 
     def parse(self, source: SourceFile, ctx: ImportContext) -> Iterator[ParsedItem]:
-        with source.open_binary() as stream:
-            mime = BytesParser(policy=policy.compat32).parse(stream)
-        if mime.get_content_type() != "multipart/related":
-            raise ImportFormatError(
-                source.name,
-                "MIME headers",
-                field="Content-Type",
-                expected="multipart/related (an MHT web archive)",
-                found=mime.get_content_type(),
-            )
-        html_part: MimePart | None = None
-        images: dict[str, MimePart] = {}
-        for part in mime.walk():
-            if part.is_multipart():
-                continue
-            if part.get_content_type() == "text/html" and html_part is None:
-                html_part = part
-                continue
-            for header in ("Content-Location", "Content-ID"):
-                value = part.get(header)
-                if value:
-                    images[str(value).strip().strip("<>")] = part
-        if html_part is None:
+        scan = self._scan(source)
+        if scan.html is None:
             raise ImportFormatError(
                 source.name, "MIME parts", expected="a text/html part holding the message table", found="none"
             )
-        try:
-            html = _decode(html_part)
-        except UnicodeDecodeError:
+        if scan.charset is None:
             raise ImportFormatError(
                 source.name,
                 "text/html part",
                 field="charset",
-                expected=f"HTML in its declared charset {html_part.get_content_charset()!r}, UTF-8 or GB18030",
+                expected=f"HTML in its declared charset {scan.html.get_content_charset()!r}, UTF-8 or GB18030",
                 found="undecodable bytes",
-            ) from None
+            )
+        yield from _Messages(source, ctx, scan.pictures).run(self._blocks(source, scan.charset))
+
+    def _scan(self, source: SourceFile) -> _Scan:
+        scan = _Scan()
+        with source.open_binary() as stream:
+            top = read_headers(stream)
+            if top.get_content_type() != "multipart/related":
+                raise ImportFormatError(
+                    source.name,
+                    "MIME headers",
+                    field="Content-Type",
+                    expected="multipart/related (an MHT web archive)",
+                    found=top.get_content_type(),
+                )
+            for part in walk_parts(stream, top):
+                headers = part.headers
+                if _is_html(headers) and scan.html is None:
+                    scan.html, first = headers, _charsets(headers)[0]
+                    scan.charset = first if _decodes(part.chunks(), first) else None
+                    continue
+                keys = [str(headers[h]).strip().strip("<>") for h in ("Content-Location", "Content-ID")]
+                keys = [key for key in keys if key and key != "None"]
+                if keys:
+                    picture = _picture(part)
+                    scan.pictures.update(dict.fromkeys(keys, picture))
+        if scan.html is not None and scan.charset is None:  # rare: read the part again per fallback
+            scan.charset = next((c for c in _charsets(scan.html)[1:] if self._html_decodes(source, c)), None)
+        return scan
+
+    def _html_part(self, stream: BinaryIO) -> MimeBody | None:
+        return next((p for p in walk_parts(stream, read_headers(stream)) if _is_html(p.headers)), None)
+
+    def _html_decodes(self, source: SourceFile, charset: str) -> bool:
+        with source.open_binary(counted=False) as stream:
+            part = self._html_part(stream)
+            return part is not None and _decodes(part.chunks(), charset)
+
+    def _blocks(self, source: SourceFile, charset: str) -> Iterator[Block]:
+        """The HTML part's blocks, each as soon as the next one has started."""
         table = _Table()
-        table.feed(html)
+        decoder = codecs.getincrementaldecoder(charset)()
+        with source.open_binary(counted=False) as stream:
+            part = self._html_part(stream)
+            for chunk in part.chunks() if part is not None else ():
+                table.feed(decoder.decode(chunk))
+                if len(table.blocks) > 1:
+                    yield from table.blocks[:-1]
+                    del table.blocks[:-1]
+        table.feed(decoder.decode(b"", final=True))
         table.close()
-        yield from _Messages(source, ctx, images).run(table.blocks)
+        yield from table.blocks
 
 
 class _Messages:
-    def __init__(self, source: SourceFile, ctx: ImportContext, images: dict[str, MimePart]) -> None:
+    def __init__(self, source: SourceFile, ctx: ImportContext, pictures: dict[str, _Picture]) -> None:
         self.source = source
         self.ctx = ctx
-        self.images = images
-        self.hashed: dict[str, Attachment] = {}
+        self.pictures = pictures
         self.chat: str | None = None
         self.group = ""
         self.day: tuple[int, int, int] | None = None
         self.ordinal = 0
         self.chats: set[str] = set()
 
-    def run(self, blocks: list[Block]) -> Iterator[ParsedItem]:
+    def run(self, blocks: Iterable[Block]) -> Iterator[ParsedItem]:
         header: Block | None = None
         stamp: re.Match[str] | None = None
         body: list[Block] = []
@@ -353,22 +422,16 @@ class _Messages:
 
     def _image(self, src: str, locator: str) -> Attachment:
         key = src.removeprefix("cid:").strip()
-        if key in self.hashed:
-            return self.hashed[key]
-        part = self.images.get(key) or self.images.get(key.rsplit("/", 1)[-1])
-        if part is None:
+        picture = self.pictures.get(key) or self.pictures.get(key.rsplit("/", 1)[-1])
+        if picture is None:
             self.ctx.warn(locator, f"picture {src!r} is not in the file")
             return Attachment(key or "[图片]", MessageKind.IMAGE, AttachmentStatus.MISSING, path=src or None)
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else b""
-        attachment = Attachment(
+        return Attachment(
             key,
             MessageKind.IMAGE,
             AttachmentStatus.PRESENT,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            md5=hashlib.md5(data).hexdigest(),
-            mime_type=part.get_content_type(),
+            size=picture.size,
+            sha256=picture.sha256,
+            md5=picture.md5,
+            mime_type=picture.mime_type,
         )
-        self.hashed[key] = attachment
-        return attachment

@@ -133,7 +133,9 @@ class JsonStream(io.RawIOBase):
 
     def locate(self, error: Exception) -> JsonErrorPosition:
         """The position of ijson's error in the original file, from yajl's excerpt of the last chunk."""
-        lines = str(error).split("\n")
+        message = error.args[0] if error.args else ""
+        text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(error)
+        lines = text.split("\n")
         reason = lines[0].strip()
         excerpt = lines[1].encode("utf-8", "replace") if len(lines) > 1 else b""
         data = self._served
