@@ -1,7 +1,7 @@
 """Compare benchmark: two generated sources of 1e5 and 1e6 messages aligned and classified.
 
     python -m benchmarks.bench_compare --messages 1e5,1e6
-    python -m benchmarks.bench_compare --messages 1e5 --repeats 3 --store
+    python -m benchmarks.bench_compare --messages 1e5,1e6 --repeats 3 --store
 
 Side A is a generated corpus (``benchmarks.corpus``, many chats, realistic repeats such as 好的 and
 identical bursts); side B is A with 1 % of each kind of change injected (``benchmarks.compare_pairs``)
@@ -11,7 +11,9 @@ precision and recall per class. Baselines on the same line lists (``sender|kind|
 file order), in the same process: difflib ``SequenceMatcher`` with autojunk (its default; without it
 it does not finish on 1e5 repetitive lines) and rapidfuzz ``Levenshtein.opcodes`` on hashed lines,
 each with the number of lines it marks changed. ``--store`` also imports both sides as generic JSONL
-and times reading each source's own view back from the archive.
+(``chatledger import``, timed) and times what a user waits for: reading each source's own view back
+from the archive and comparing it in this process, then ``chatledger compare source:1 source:2 --json``
+end to end in a fresh process (wall, CPU and peak RSS of that process; exit status 1: they differ).
 """
 
 from __future__ import annotations
@@ -82,14 +84,31 @@ def quality(
     return result
 
 
-def _store_read(a: list[Message], b: list[Message]) -> dict[str, float]:
-    """Import both sides as generic JSONL, then time reading each source's view back."""
+_CHILD = (
+    "import json, resource, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "code = subprocess.run(json.loads(sys.argv[1]), stdout=subprocess.DEVNULL).returncode\n"
+    "used = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(json.dumps([time.perf_counter() - start, used.ru_utime + used.ru_stime, used.ru_maxrss / 1024, code]))\n"
+)
+
+
+def _child(command: list[str]) -> dict[str, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of ``command`` run by a fresh wrapper process."""
+    done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(command)], capture_output=True, text=True)
+    wall, cpu, peak, code = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "peak_mb": round(peak, 1), "exit": code}
+
+
+def _store_read(a: list[Message], b: list[Message], repeats: int) -> dict[str, Any]:
+    """Import both sides as generic JSONL, time reading each source's view back and comparing it, then the
+    CLI end to end."""
     from chatledger.compare import resolve_side
-    from chatledger.ingest import ImportOptions, import_paths
     from chatledger.interchange import header, to_record
     from chatledger.model import Conversation, Platform
     from chatledger.store import SQLiteStore
 
+    cli = str(Path(sys.executable).with_name("chatledger"))
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         for name, side in (("a", a), ("b", b)):
@@ -99,23 +118,57 @@ def _store_read(a: list[Message], b: list[Message]) -> dict[str, float]:
                 for m in side:
                     chat = Conversation(Platform.GENERIC, m.conversation, m.conversation)
                     out.write(json.dumps(to_record(m, chat), ensure_ascii=False) + "\n")
-            paths.append(path)
-        store = SQLiteStore(Path(folder) / "archive.db")
-        import_paths(
-            store, paths, originals_dir=Path(folder) / "originals", options=ImportOptions(zone_name="UTC")
-        )
-        began = time.perf_counter()
+            paths.append(str(path))
+        db = str(Path(folder) / "archive.db")
+        imported = _child([cli, "--db", db, "import", *paths, "--tz", "UTC", "--quiet"])
+        gc.collect()
+        store = SQLiteStore(Path(db))
+        began, began_cpu = time.perf_counter(), time.process_time()
         side_a, side_b = resolve_side(store, "source:1"), resolve_side(store, "source:2")
-        read_s = time.perf_counter() - began
-        began = time.perf_counter()
+        read = (time.perf_counter() - began, time.process_time() - began_cpu)
+        began, began_cpu = time.perf_counter(), time.process_time()
         comparison = compare(side_a, side_b)
-        compare_s = time.perf_counter() - began
+        compared = (time.perf_counter() - began, time.process_time() - began_cpu)
         store.close()
+        same = comparison.counts["same"]
+        del comparison, side_a, side_b
+        runs = [
+            _child([cli, "--db", db, "compare", "source:1", "source:2", "--json"]) for _ in range(repeats)
+        ]
         return {
-            "read_both_s": round(read_s, 3),
-            "compare_s": round(compare_s, 3),
-            "same": comparison.counts["same"],
+            "import_both": imported,
+            "read_both_s": round(read[0], 3),
+            "read_both_cpu_s": round(read[1], 3),
+            "compare_s": round(compared[0], 3),
+            "compare_cpu_s": round(compared[1], 3),
+            "same": same,
+            "cli_compare_json": {
+                key: statistics.median(run[key] for run in runs) for key in ("wall_s", "cpu_s", "peak_mb")
+            },
+            "cli_runs": runs,
         }
+
+
+def _rss_mb() -> float:
+    """Resident memory now (MB)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _reset_peak() -> bool:
+    """Restart the kernel's peak-RSS mark (VmHWM) so the next peak is the comparison's own."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return self_peak_mb()
 
 
 def one(n: int, repeats: int, with_store: bool) -> dict[str, Any]:
@@ -125,7 +178,9 @@ def one(n: int, repeats: int, with_store: bool) -> dict[str, Any]:
     b, truth = make_pair(a, rate=0.01, seed=3, offset_ms=180_000)
     generated_s = time.perf_counter() - began
     gc.collect()
-    before_mb = self_peak_mb()
+    generated_peak_mb = self_peak_mb()
+    before_mb = _rss_mb()
+    reset = _reset_peak()
     seconds, cpu = [], []
     comparison = None
     for _ in range(repeats):
@@ -136,7 +191,7 @@ def one(n: int, repeats: int, with_store: bool) -> dict[str, Any]:
         seconds.append(time.perf_counter() - began)
         cpu.append(time.process_time() - began_cpu)
     assert comparison is not None
-    peak_mb = self_peak_mb()
+    peak_mb = _peak_mb() if reset else self_peak_mb()
     result: dict[str, Any] = {
         "messages": n,
         "b_messages": len(b),
@@ -145,8 +200,10 @@ def one(n: int, repeats: int, with_store: bool) -> dict[str, Any]:
         "compare_runs_s": [round(s, 3) for s in seconds],
         "compare_cpu_s": round(statistics.median(cpu), 3),
         "load": [round(x, 2) for x in os.getloadavg()],
+        "rss_generating_peak_mb": round(generated_peak_mb, 1),
         "rss_sides_mb": round(before_mb, 1),
         "rss_peak_mb": round(peak_mb, 1),
+        "rss_compare_mb_per_1k": round((peak_mb - before_mb) / n * 1000, 3),
         "offset_ms": comparison.alignment.offset_ms,
         "counts": comparison.counts,
         "precision_recall": quality(comparison, truth, a, b),
@@ -170,7 +227,7 @@ def one(n: int, repeats: int, with_store: bool) -> dict[str, Any]:
             [(o.tag, o.src_start, o.src_end, o.dest_start, o.dest_end) for o in ops]
         )
     if with_store:
-        result["store"] = _store_read(a, b)
+        result["store"] = _store_read(a, b, repeats)
     return result
 
 

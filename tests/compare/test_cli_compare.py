@@ -41,6 +41,12 @@ def test_compare_exit_codes_json_and_html(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "no source '99'" in missing.stderr
     bad_map = run(db, "compare", "source:1", "source:2", "--map", "nobody=B")
     assert bad_map.returncode == 2 and "--map 'nobody'" in bad_map.stderr
+    nowhere = tmp_path / "missing" / "r.html"
+    unwritable = run(db, "compare", "source:1", "source:2", "--html", str(nowhere))
+    assert unwritable.returncode == 2 and f"--html {nowhere}: cannot write there" in unwritable.stderr
+    assert "Traceback" not in unwritable.stderr
+    merged = run(db, "merge", "source:1", "source:2", "-o", str(tmp_path / "missing" / "m.jsonl"))
+    assert merged.returncode == 2 and "--output" in merged.stderr and "Traceback" not in merged.stderr
     assert _digest(db) == before  # comparing changes nothing
 
 

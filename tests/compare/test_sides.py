@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from chatledger.compare import compare, resolve_side
-from chatledger.compare.sides import locator_order, parse_sender_map
+from chatledger.compare.sides import _file_order, locator_order, parse_sender_map
 from chatledger.errors import InputError, NotFoundError
+from chatledger.model import Message, MessageKind
 from chatledger.store import SQLiteStore
 from chatledger.timefmt import parse_duration
 from tests.conftest import ImportFn, write
@@ -69,6 +70,25 @@ def test_locators_sort_in_file_order() -> None:
         "line 9",
         "line 10",
     ]
+
+
+@pytest.mark.parametrize(
+    "locators",
+    [
+        ["line 10", "line 9", "line 100", "line 9", "line 2"],  # one template: sorted by the number
+        ["line 10", "$.messages[2]", "line 9", "a.txt line 3", "line 9"],  # mixed: sorted by the tuples
+        ["x 3 y", "x 12 y", "x 3 z"],  # the same words before the number, others after
+    ],
+)
+def test_file_order_sorts_by_locator_and_keeps_ties_in_store_order(locators: list[str]) -> None:
+    messages = [
+        Message("c", "s", index, MessageKind.TEXT, "", locator=loc, id=index)
+        for index, loc in enumerate(locators)
+    ]
+    ordered = _file_order(messages)
+    assert [(m.locator, m.id) for m in ordered] == sorted(
+        ((m.locator, m.id) for m in messages), key=lambda pair: (locator_order(pair[0]), pair[1])
+    )
 
 
 @pytest.mark.parametrize(

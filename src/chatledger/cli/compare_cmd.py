@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.markup import escape
@@ -15,6 +16,7 @@ from chatledger.cli._console import err, out, print_json
 from chatledger.cli._state import state
 from chatledger.cli.archive_cmd import resolve_chat
 from chatledger.compare import AlignOptions, Comparison, compare, resolve_side
+from chatledger.compare.align import collector_paused
 from chatledger.compare.case import CaseEntry, case_timeline, create_case, export_case, find_case
 from chatledger.compare.merge import merged_view
 from chatledger.compare.report import LANGUAGES, duration, kind_label, labels, render_html, to_json
@@ -62,6 +64,9 @@ def _run(
     window: str,
     offset: str | None,
 ) -> Comparison:
+    """The comparison the options ask for. Callers hold the cyclic collector paused for the whole command:
+    the sides' millions of objects make no cycles, and the first collection after the library's own pause
+    would otherwise scan everything the comparison built (a second at 10^6 messages)."""
     store = state(ctx).store()
     side_a, side_b = resolve_side(store, a, chat=chat), resolve_side(store, b, chat=chat)
     for name, side in (("A", side_a), ("B", side_b)):
@@ -74,6 +79,14 @@ def _run(
         sender_map=parse_sender_map(sender_map or [], side_a, side_b),
     )
     return compare(side_a, side_b, options)
+
+
+def _open_output(path: Path, option: str, *, newline: str | None = None) -> TextIO:
+    """``path`` opened for writing, or an InputError naming it (compare exits 2 then, not 1)."""
+    try:
+        return path.open("w", encoding="utf-8", newline=newline)
+    except OSError as exc:
+        raise InputError(f"{option} {path}: cannot write there ({exc.strerror or exc}).") from None
 
 
 def _cell(message: Message | None, diff: list[tuple[str, str, str]] | None, side: str, lang: str) -> str:
@@ -155,20 +168,22 @@ def compare_command(
     """
     if lang not in LANGUAGES:
         raise InputError(f"--lang {lang!r}: expected one of {', '.join(LANGUAGES)}.")
-    try:
-        comparison = _run(
-            ctx, a, b, chat=chat, sender_map=sender_map, tolerance=tolerance, window=window, offset=offset
-        )
-    except ChatledgerError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    if html is not None:
-        html.write_text(render_html(comparison, lang=lang, include_same=show_all), encoding="utf-8")
-        err.print(f"HTML report written to {escape(str(html))}")
-    if as_json:
-        print_json(to_json(comparison, include_same=show_all))
-    else:
-        _print_terminal(comparison, lang=lang, show_all=show_all, limit=limit)
+    with ExitStack() as stack, collector_paused():  # see _run
+        try:  # the report's file is opened first: a wrong path fails before a long comparison
+            page = None if html is None else stack.enter_context(_open_output(html, "--html"))
+            comparison = _run(
+                ctx, a, b, chat=chat, sender_map=sender_map, tolerance=tolerance, window=window, offset=offset
+            )
+        except ChatledgerError as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        if page is not None:
+            page.write(render_html(comparison, lang=lang, include_same=show_all))
+            err.print(f"HTML report written to {escape(str(html))}")
+        if as_json:
+            print_json(to_json(comparison, include_same=show_all))
+        else:
+            _print_terminal(comparison, lang=lang, show_all=show_all, limit=limit)
     raise typer.Exit(0 if comparison.identical else 1)
 
 
@@ -189,19 +204,20 @@ def merge_command(
 
     Example: chatledger merge source:1 source:2 -o merged.jsonl
     """
-    comparison = _run(
-        ctx, a, b, chat=chat, sender_map=sender_map, tolerance=tolerance, window=window, offset=offset
-    )
-    handle = sys.stdout if output is None else output.open("w", encoding="utf-8", newline="\n")
-    entries = copies = 0
-    try:
+    with ExitStack() as stack, collector_paused():  # see _run
+        handle = (
+            sys.stdout
+            if output is None
+            else stack.enter_context(_open_output(output, "--output", newline="\n"))
+        )
+        comparison = _run(
+            ctx, a, b, chat=chat, sender_map=sender_map, tolerance=tolerance, window=window, offset=offset
+        )
+        entries = copies = 0
         for entry in merged_view(comparison):
             handle.write(json.dumps(entry.record(), ensure_ascii=False) + "\n")
             entries += 1
             copies += len(entry.copies)
-    finally:
-        if output is not None:
-            handle.close()
     err.print(
         f"{entries:,} merged messages holding {copies:,} copies "
         f"(A {len(comparison.a.messages):,}, B {len(comparison.b.messages):,})"
@@ -282,6 +298,6 @@ def case_export_command(
     if output is None:
         count = export_case(store, case, sys.stdout, fmt=fmt)
     else:
-        with output.open("w", encoding="utf-8", newline="") as handle:
+        with _open_output(output, "--output", newline="") as handle:
             count = export_case(store, case, handle, fmt=fmt)
     err.print(f"{count:,} messages exported")

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from chatledger.compare.align import collector_paused
 from chatledger.errors import InputError, NotFoundError
 from chatledger.model import Conversation, Message, Source
 from chatledger.store import Store
@@ -31,17 +32,23 @@ class Side:
     conversation: Conversation | None = None
 
 
-def locator_order(locator: str) -> tuple[tuple[int, str], ...]:
+def locator_order(locator: str) -> tuple[str | int, ...]:
     """A sort key putting locators in file order: ``line 9`` before ``line 10``, ``$.messages[2]`` before
-    ``[10]``, member files of an archive by name."""
-    return tuple(
-        (1, part.rjust(12, "0")) if index % 2 else (0, part)
-        for index, part in enumerate(_NUMBER_RUNS.split(locator))
-    )
+    ``[10]``, member files of an archive by name. The split alternates text and digit runs, so two keys
+    hold text against text and numbers against numbers at every position."""
+    parts: list[str | int] = list(_NUMBER_RUNS.split(locator))
+    parts[1::2] = map(int, parts[1::2])
+    return tuple(parts)
 
 
 def _file_order(messages: list[Message]) -> list[Message]:
-    return sorted(messages, key=lambda m: (locator_order(m.locator), m.ts_ms, m.id or 0))
+    """By locator; ties keep the store's order (by id, which follows time). When every locator is the same
+    words around one number (``line N``), the number alone is the key: half the time of tuples at 10^6."""
+    parts = [_NUMBER_RUNS.split(m.locator) for m in messages]
+    if all(len(p) == 3 for p in parts) and len({(p[0], p[2]) for p in parts}) == 1:
+        numbers = [int(p[1]) for p in parts]
+        return [messages[i] for i in sorted(range(len(messages)), key=numbers.__getitem__)]
+    return sorted(messages, key=lambda m: locator_order(m.locator))
 
 
 def _sha256(path: Path) -> str:
@@ -85,6 +92,11 @@ def _find_chat(store: Store, ref: str) -> Conversation:
 
 def resolve_side(store: Store, ref: str, *, chat: str | None = None) -> Side:
     """The side ``ref`` names. ``chat`` narrows a source to one of its chats (for multi-chat files)."""
+    with collector_paused():  # a million messages read make no cycles; collections would rescan them
+        return _resolve_side(store, ref, chat)
+
+
+def _resolve_side(store: Store, ref: str, chat: str | None) -> Side:
     kind, _, rest = ref.partition(":")
     source: Source | None = None
     if kind == "source" and rest:
