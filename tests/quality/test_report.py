@@ -14,6 +14,7 @@ from chatledger.quality import analysis
 from chatledger.quality.config import load_config
 from chatledger.quality.report import build_report, cjk_font_available, render_html, render_pdf
 from chatledger.store import SQLiteStore
+from tests.conftest import ImportFn
 
 
 @pytest.fixture
@@ -71,3 +72,41 @@ def test_pdf_embeds_a_cjk_font(report_zh: dict, tmp_path: Path) -> None:
             inflated.append(zlib.decompress(stream.group(1)))
     fonts = set(re.findall(rb"/BaseFont\s*/([A-Z]{6}\+[\w-]+)", b"".join(inflated)))  # subset = embedded
     assert any(b"CJK" in f or b"WenQuanYi" in f or b"Micro" in f for f in fonts), fonts
+
+
+def test_a_report_that_keeps_only_the_worst_sessions_equals_the_full_one(
+    store: SQLiteStore, import_files: ImportFn, tmp_path: Path
+) -> None:
+    """Streaming keeps every session's figures in the tally and only the shown sessions' findings."""
+    from benchmarks.corpus import generate
+
+    path = tmp_path / "kf.csv"
+    generate("wechat-pywxdump-csv", 4000, path, seed=3)
+    import_files(path, tz="Asia/Shanghai")
+    config = load_config()
+    full = analysis.analyse(store, config)
+    kept = analysis.analyse(store, config, keep=config.report.worst_sessions)
+    assert len(full.scores) == full.tally.sessions > 100 and len(kept.scores) == config.report.worst_sessions
+    report_full, report_kept = build_report(store, full, lang="zh"), build_report(store, kept, lang="zh")
+    for report in (report_full, report_kept):
+        report.pop("generated_at")
+    assert report_kept == report_full
+    # the tally's figures against the full scores, summed here one session at a time
+    scores = full.scores
+    assert report_full["headline"]["score"] == round(sum(s.total for s in scores) / len(scores), 2)
+    assert report_full["headline"]["failed"] == sum(s.failed for s in scores)
+    for row in report_full["agents"]:
+        mine = [s for s in scores if row["agent"] in s.agents]
+        assert (row["sessions"], row["score"]) == (
+            len(mine),
+            round(sum(s.total for s in mine) / len(mine), 2),
+        )
+    counted = {f["detector"]: (f["count"], f["sessions"]) for f in report_full["findings"]}
+    for name, (count, sessions) in counted.items():
+        assert count == sum(f.detector == name for s in scores for f in s.findings)
+        assert sessions == sum(any(f.detector == name for f in s.findings) for s in scores)
+    periods = report_full["periods"]
+    assert sum(p["sessions"] for p in periods) == len(scores)
+    assert sum(p["complaints"] for p in periods) > 0 and sum(p["failed"] for p in periods) == sum(
+        s.failed for s in scores
+    )

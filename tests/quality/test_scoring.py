@@ -8,7 +8,7 @@ from chatledger.quality import analysis
 from chatledger.quality.config import load_config
 from chatledger.quality.findings import Finding, Role, Session, Severity
 from chatledger.quality.registry import Detector
-from chatledger.quality.scoring import summarise
+from chatledger.quality.summary import summaries
 from chatledger.store import SQLiteStore
 from tests.quality.conftest import T0, MakeStore
 
@@ -91,7 +91,11 @@ def test_points_dimensions_caps_and_weights(service_store: SQLiteStore, tmp_path
 
 def test_aggregates_per_agent(service_store: SQLiteStore) -> None:
     result = analysis.analyse(service_store, load_config(), detectors=[])
-    by_agent = {s.name: s for s in summarise(result.scores, lambda s: s.agents)}
+    frame = result.timing.frame
+    rows = frame.is_agent
+    by_agent = {
+        s.name: s for s in summaries(result.tally, frame.session[rows], frame.agent[rows], frame.agents)
+    }
     assert by_agent["客服-小美"].sessions == 2 and by_agent["客服-小美"].total == 98.75
     assert by_agent["销售-王五"].total == 88.75 and by_agent["销售-王五"].failed == 0
 

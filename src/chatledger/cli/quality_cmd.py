@@ -158,7 +158,9 @@ def agents_command(
     store = state(ctx).store()
     config = load_config(config_path)
     scope = _scope(store, config, chat, from_, to, None, channel)
-    result = analysis.analyse(store, config, scope, detectors=[] if no_detectors else None)
+    result = analysis.analyse(
+        store, config, scope, detectors=[] if no_detectors else None, keep=config.report.worst_sessions
+    )
     rows = build_report(store, result, lang="en")["agents"]
     if as_json:
         print_json(rows)
@@ -200,8 +202,9 @@ def sessions_command(
         config,
         _scope(store, config, chat, from_, to, agent, channel),
         detectors=[] if no_detectors else None,
+        keep=worst,
     )
-    chosen = sorted(result.scores, key=lambda s: (s.total, s.start_ms))[:worst]
+    chosen = result.scores
     if as_json:
         print_json(chosen)
         return
@@ -255,9 +258,9 @@ def report_command(
         if not quiet:
             err.print(f"\r{done:,}/{total:,} sessions", end="")
 
-    result = analysis.analyse(store, config, scope, progress=progress)
+    result = analysis.analyse(store, config, scope, keep=config.report.worst_sessions, progress=progress)
     if not quiet:
-        err.print(f"\r{len(result.scores):,} sessions scored")
+        err.print(f"\r{result.tally.sessions:,} sessions scored")
     report = build_report(store, result, lang=lang)
     output.parent.mkdir(parents=True, exist_ok=True)
     if kind == "json":
@@ -269,5 +272,5 @@ def report_command(
     else:
         output.write_text(render_html(report), encoding="utf-8")
     out.print(
-        f"{escape(str(output))}: {len(result.scores):,} sessions, mean score {report['headline']['score']}"
+        f"{escape(str(output))}: {result.tally.sessions:,} sessions, mean score {report['headline']['score']}"
     )

@@ -10,7 +10,6 @@ through weasyprint, with the charts as tables (weasyprint runs no JavaScript) an
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -23,10 +22,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from chatledger.errors import ChatledgerError, InputError
 from chatledger.model import to_datetime
-from chatledger.quality.analysis import Analysis
+from chatledger.quality.analysis import Analysis, worst_first
 from chatledger.quality.config import DIMENSIONS
-from chatledger.quality.findings import Severity
-from chatledger.quality.scoring import SessionScore, summarise
+from chatledger.quality.scoring import SessionScore
+from chatledger.quality.summary import summaries
 from chatledger.quality.timing import Stats
 from chatledger.store import Store
 
@@ -146,24 +145,11 @@ def _suggestions(analysis: Analysis, lang: str, limit: int) -> list[str]:
                 f"{slowest.agent} 首次响应中位 {slowest.first_response.median_s:.0f} 秒，是团队中位的 {ratio:.1f} 倍：复盘其会话并调整接待量",
                 f"{slowest.agent}'s median first response is {slowest.first_response.median_s:.0f} s, {ratio:.1f}× the team median: review their sessions and their load",
             )))  # fmt: skip
-    by_detector: Counter[str] = Counter()
-    sessions_by_detector: dict[str, set[int]] = defaultdict(set)
-    agents_by_detector: dict[str, set[str]] = defaultdict(set)
-    for score in analysis.scores:
-        for f in score.findings:
-            if f.detector.startswith("timing.") or f.severity is Severity.INFO:
-                continue
-            by_detector[f.detector] += 1
-            sessions_by_detector[f.detector].add(score.session)
-            agents_by_detector[f.detector].update(score.agents)
-    n = max(len(analysis.scores), 1)
-    for detector, count in by_detector.most_common(3):
-        sessions = len(sessions_by_detector[detector])
-        who = (
-            "、".join(sorted(agents_by_detector[detector])[:3])
-            if lang == "zh"
-            else ", ".join(sorted(agents_by_detector[detector])[:3])
-        )
+    tally = analysis.tally
+    n = max(tally.sessions, 1)
+    for detector, count in tally.notable_count.most_common(3):
+        sessions = tally.notable_sessions[detector]
+        who = ("、" if lang == "zh" else ", ").join(sorted(tally.notable_agents[detector])[:3])
         critical = analysis.config.scoring.is_critical(detector)
         found.append(((3 if critical else 1) + sessions / n, _t(
             lang,
@@ -200,21 +186,64 @@ def _evidence(store: Store, score: SessionScore, lang: str, limit: int = 6) -> l
     return rows
 
 
+def _periods(analysis: Analysis, period: str) -> list[dict[str, Any]]:
+    """Per day, week or month (``[report] period``) of session start: the figures the comparison quotes."""
+    timing, tally, config = analysis.timing, analysis.tally, analysis.config
+    n = tally.sessions
+    if not n:
+        return []
+    days, day_of_session = np.unique(timing.session_day, return_inverse=True)
+    keys = sorted({_period_key(timing.day_of(int(d)), period) for d in days.tolist()})
+    key_of_day = np.array([keys.index(_period_key(timing.day_of(int(d)), period)) for d in days.tolist()])
+    period_of = key_of_day[day_of_session]
+    frt = timing.session_first_response_ms
+    sla_of = {c: config.sla.for_channel(c) * 1000 for c in set(timing.channels)}
+    sla_ms = np.array([sla_of[c] for c in timing.channels], dtype=np.float64)
+    answered = timing.waits.answered
+    unanswered = np.bincount(timing.waits.session[~answered], minlength=n)
+    resolution_ran = "resolution" in analysis.detectors
+    rows = []
+    for number, key in enumerate(keys):
+        members = period_of == number
+        size = int(members.sum())
+        first = members & (frt >= 0)
+        ratings = int(tally.rating_count[members].sum())
+        rows.append({
+            "period": key, "sessions": size, "first_response_median_s": _median(frt[first] / 1000),
+            "first_response_within_sla": round(float((frt[first] <= sla_ms[first]).sum()) / int(first.sum()), 4)
+            if first.any() else None,
+            "score": round(float(tally.total[members].sum()) / size, 2),
+            "failed": int(tally.failed[members].sum()),
+            "unanswered": int(unanswered[members].sum()),
+            "resolution_rate": round(int(tally.resolved[members].sum()) / size, 4) if resolution_ran else None,
+            "satisfaction": round(float(tally.rating_sum[members].sum()) / ratings, 2) if ratings else None,
+            "complaints": int(tally.complaint[members].sum()),
+        })  # fmt: skip
+    return rows
+
+
 def build_report(store: Store, analysis: Analysis, *, lang: str = "zh") -> dict[str, Any]:
     """Everything the report shows, as plain data (the JSON output is exactly this)."""
     if lang not in LANGS:
         raise InputError(f"--lang {lang!r}: expected one of {', '.join(LANGS)}.")
     timing = analysis.timing
     config = analysis.config
-    scores = analysis.scores
-    n = len(scores)
+    tally = analysis.tally
+    n = tally.sessions
     frame = timing.frame
-    zone_days = timing.session_day
     period = config.report.period
 
-    mean_dims = {d: round(sum(s.dimensions[d] for s in scores) / n, 2) if n else None for d in DIMENSIONS}
-    agent_scores = {s.name: s for s in summarise(scores, lambda s: s.agents)}
-    team_of = {a.agent: a.team for a in timing.by_agent}
+    mean_dims = {d: round(float(tally.dimensions[:, i].sum()) / n, 2) if n else None
+                 for i, d in enumerate(DIMENSIONS)}  # fmt: skip
+    agent_rows = frame.is_agent
+    agent_scores = {
+        s.name: s for s in summaries(tally, frame.session[agent_rows], frame.agent[agent_rows], frame.agents)
+    }
+    team_names = sorted({a.team for a in timing.by_agent})
+    team_number = {a.agent: team_names.index(a.team) for a in timing.by_agent}
+    team_of_agent = np.array([team_number.get(label, -1) for label in frame.agents] or [-1], dtype=np.int64)
+    row_team = team_of_agent[np.maximum(frame.agent, 0)]
+    in_team = agent_rows & (row_team >= 0)
     agents: list[dict[str, Any]] = []
     for a in timing.by_agent:
         summary = agent_scores.get(a.agent)
@@ -225,7 +254,7 @@ def build_report(store: Store, analysis: Analysis, *, lang: str = "zh") -> dict[
             "replies": _stats(a.replies),
         })  # fmt: skip
     agents.sort(key=lambda a: (-(a["score"] if a["score"] is not None else -1), a["agent"]))
-    teams = [asdict(s) for s in summarise(scores, lambda s: {team_of.get(a, "") for a in s.agents} - {""})]
+    teams = [asdict(s) for s in summaries(tally, frame.session[in_team], row_team[in_team], team_names)]
 
     answered = timing.waits.answered
     secs = timing.waits.wall_ms[answered] / 1000
@@ -238,31 +267,19 @@ def build_report(store: Store, analysis: Analysis, *, lang: str = "zh") -> dict[
         distribution.append({"label": (labels_zh if lang == "zh" else labels_en)[i], "count": int(count)})
 
     # findings, scripts, top questions
-    detector_counts: Counter[str] = Counter()
-    detector_sessions: dict[str, set[int]] = defaultdict(set)
-    topics: Counter[str] = Counter()
-    topic_examples: dict[str, list[int]] = defaultdict(list)
-    for s in scores:
-        for f in s.findings:
-            detector_counts[f.detector] += 1
-            detector_sessions[f.detector].add(s.session)
-            topic = f.data.get("topic") if f.data else None
-            if isinstance(topic, str) and topic:
-                topics[topic] += 1
-                if len(topic_examples[topic]) < 3:
-                    topic_examples[topic].extend(f.message_ids[:1])
     findings: list[dict[str, Any]] = [
-        {"detector": d, "count": c, "sessions": len(detector_sessions[d]),
-         "share": round(len(detector_sessions[d]) / n, 4) if n else 0.0,
+        {"detector": d, "count": c, "sessions": tally.detector_sessions[d],
+         "share": round(tally.detector_sessions[d] / n, 4) if n else 0.0,
          "dimension": config.scoring.dimension_of(d), "critical": config.scoring.is_critical(d)}
-        for d, c in detector_counts.most_common()
+        for d, c in tally.detector_count.most_common()
     ]  # fmt: skip
+    topic_examples = tally.topic_examples
     example_ids = [i for ids in topic_examples.values() for i in ids]
     example_text = {m.id: m.text for m in store.messages_by_ids(example_ids)} if example_ids else {}
     top_questions = [
         {"topic": t, "sessions": c, "messages": c,
          "examples": [example_text[i][:120] for i in topic_examples[t] if i in example_text]}
-        for t, c in topics.most_common(config.report.top_questions)
+        for t, c in tally.topic_count.most_common(config.report.top_questions)
     ]  # fmt: skip
     corpus_topics = [f.data for f in analysis.corpus_findings if isinstance(f.data.get("topic"), str)]
     if corpus_topics:  # a corpus detector ranked them over every session: use its counts
@@ -273,7 +290,7 @@ def build_report(store: Store, analysis: Analysis, *, lang: str = "zh") -> dict[
         ]  # fmt: skip
     scripts = [f for f in findings if f["detector"].startswith("script")]
 
-    worst = sorted(scores, key=lambda s: (s.total, -len(s.deductions)))[: config.report.worst_sessions]
+    worst = sorted(analysis.scores, key=worst_first)[: config.report.worst_sessions]
     worst_rows = [
         {
             "conversation": analysis.titles.get(s.conversation_id, str(s.conversation_id)),
@@ -285,40 +302,7 @@ def build_report(store: Store, analysis: Analysis, *, lang: str = "zh") -> dict[
         for s in worst if s.deductions
     ]  # fmt: skip
 
-    # periods
-    by_period: dict[str, list[int]] = defaultdict(list)
-    for s in scores:
-        by_period[_period_key(timing.day_of(int(zone_days[s.session])), period)].append(s.session)
-    frt = timing.session_first_response_ms
-    unanswered_by_session = np.bincount(timing.waits.session[~answered], minlength=frame.n_sessions)
-    resolution_ran = "resolution" in analysis.detectors
-    periods: list[dict[str, Any]] = []
-    score_of = {s.session: s for s in scores}
-    for key in sorted(by_period):
-        members = by_period[key]
-        firsts = [frt[m] / 1000 for m in members if frt[m] >= 0]
-        sla = [frt[m] <= config.sla.for_channel(timing.channels[m]) * 1000 for m in members if frt[m] >= 0]
-        ratings = [
-            float(f.data["rating"]) for m in members for f in score_of[m].findings
-            if isinstance(f.data.get("rating"), int | float) and not isinstance(f.data.get("rating"), bool)
-        ]  # fmt: skip
-        complaints = sum(
-            any(config.scoring.is_critical(f.detector)
-                or f.detector.startswith(("sentiment.anger", "sentiment.customer_angry", "resolution.low_rating"))
-                for f in score_of[m].findings)
-            for m in members
-        )  # fmt: skip
-        periods.append({
-            "period": key, "sessions": len(members), "first_response_median_s": _median(firsts),
-            "first_response_within_sla": round(sum(sla) / len(sla), 4) if sla else None,
-            "score": round(sum(score_of[m].total for m in members) / len(members), 2),
-            "failed": sum(score_of[m].failed for m in members),
-            "unanswered": int(unanswered_by_session[members].sum()),
-            "resolution_rate": round(sum(any(f.detector == "resolution.resolved" for f in score_of[m].findings)
-                                         for m in members) / len(members), 4) if resolution_ran else None,
-            "satisfaction": round(sum(ratings) / len(ratings), 2) if ratings else None,
-            "complaints": complaints,
-        })  # fmt: skip
+    periods = _periods(analysis, period)
     comparison = None
     if len(periods) >= 2:
         before, after = periods[-2], periods[-1]
@@ -356,9 +340,9 @@ def build_report(store: Store, analysis: Analysis, *, lang: str = "zh") -> dict[
             "resolution": _stats(timing.resolution),
             "resolution_business": _stats(timing.resolution_business),
             "unanswered": timing.unanswered,
-            "score": round(sum(s.total for s in scores) / n, 2) if n else None,
-            "failed": sum(s.failed for s in scores),
-            "pass_share": round(sum(not s.failed for s in scores) / n, 4) if n else None,
+            "score": round(float(tally.total.sum()) / n, 2) if n else None,
+            "failed": int(tally.failed.sum()),
+            "pass_share": round(int((~tally.failed).sum()) / n, 4) if n else None,
         },
         "dimensions": mean_dims,
         "dimension_names": _DIM_NAMES[lang],

@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from chatledger.model import Message, Participant, Person
+from chatledger.model import Participant, Person
 from chatledger.quality.config import QualityConfig
-from chatledger.quality.findings import Role, Session, Turn
+from chatledger.quality.findings import Role
 from chatledger.store import Store
 from chatledger.store.base import TimelineColumns
 
@@ -240,49 +240,3 @@ def session_channels(
         conv_get(c) or agent_get(a) or default
         for c, a in zip(frame.conversation.tolist(), first_agent.tolist(), strict=True)
     ]
-
-
-def load_sessions(
-    store: Store,
-    frame: SessionFrame,
-    roles: RoleMap,
-    channels: Sequence[str],
-    *,
-    sessions: Sequence[int] | None = None,
-    batch: int = 20_000,
-) -> Iterator[Session]:
-    """The ``Session`` objects (with their messages) for the given session numbers (default: all)."""
-    wanted = range(frame.n_sessions) if sessions is None else sorted(sessions)
-    pending: list[int] = []
-    rows = 0
-    for s in wanted:
-        pending.append(s)
-        rows += int(frame.stop[s] - frame.start[s])
-        if rows >= batch:
-            yield from _materialise(store, frame, roles, channels, pending)
-            pending, rows = [], 0
-    if pending:
-        yield from _materialise(store, frame, roles, channels, pending)
-
-
-def _materialise(
-    store: Store, frame: SessionFrame, roles: RoleMap, channels: Sequence[str], sessions: list[int]
-) -> Iterator[Session]:
-    ids = np.concatenate([frame.id[frame.start[s] : frame.stop[s]] for s in sessions]).tolist()
-    by_id: dict[int, Message] = {m.id or 0: m for m in store.messages_by_ids(ids)}
-    for s in sessions:
-        turns = []
-        for row in range(int(frame.start[s]), int(frame.stop[s])):
-            message = by_id.get(int(frame.id[row]))
-            if message is None:
-                continue
-            agent = int(frame.agent[row])
-            turns.append(
-                Turn(
-                    message,
-                    Role.AGENT if agent >= 0 else Role.CUSTOMER,
-                    frame.agents[agent] if agent >= 0 else None,
-                )
-            )
-        if turns:
-            yield Session(int(frame.conversation[s]), int(frame.index[s]), tuple(turns), channels[s])

@@ -39,6 +39,7 @@ Bools = npt.NDArray[np.bool_]
 NO_TEAM = "未分组"
 _VALUE_BITS = 40  # durations below 2**40 ms (34 years) pack beside the group number into one sort key
 _VALUE_LIMIT = 1 << _VALUE_BITS
+_BITMAP_LIMIT = 1 << 26  # (session, agent) flags up to 64 MB; beyond, distinct pairs by sorting
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,10 +216,9 @@ def compute_timing(
     first = np.ones(len(wait_row), dtype=np.bool_)
     first[1:] = wait_session[1:] != wait_session[:-1]
 
-    used, session_channel = np.unique(np.array(channels, dtype=object), return_inverse=True)
-    channel_names = sorted(set(used.tolist()) | set(config.sla.seconds))
-    remap = np.array([channel_names.index(c) for c in used.tolist()], dtype=np.int64)
-    session_channel = remap[session_channel] if len(channels) else np.zeros(0, dtype=np.int64)
+    channel_names = sorted(set(channels) | set(config.sla.seconds))
+    code = {name: i for i, name in enumerate(channel_names)}
+    session_channel = np.fromiter((code[c] for c in channels), dtype=np.int64, count=len(channels))
     sla_of_channel = np.array([config.sla.for_channel(c) * 1000 for c in channel_names], dtype=np.int64)
     sla = sla_of_channel[session_channel[wait_session]] if n_sessions else np.zeros(0, np.int64)
     hour, weekday = calendar.local_hour_weekday(ts[wait_row])
@@ -268,8 +268,13 @@ def compute_timing(
     rep_by_agent = group_stats(reply_agent[a], wall[a], n_agents, sla[a]) if n_agents else []
     sessions_of_agent = np.zeros(n_agents, dtype=np.int64)
     if n_agents and len(frame):
-        pairs = np.unique(frame.session[frame.is_agent] * n_agents + frame.agent[frame.is_agent])
-        sessions_of_agent = np.bincount(pairs % n_agents, minlength=n_agents).astype(np.int64)
+        pairs = frame.session[frame.is_agent] * n_agents + frame.agent[frame.is_agent]
+        if n_sessions * n_agents <= _BITMAP_LIMIT:  # one flag per (session, agent): no sort
+            spoke = np.zeros(n_sessions * n_agents, dtype=np.bool_)
+            spoke[pairs] = True
+            sessions_of_agent = spoke.reshape(n_sessions, n_agents).sum(axis=0).astype(np.int64)
+        else:
+            sessions_of_agent = np.bincount(np.unique(pairs) % n_agents, minlength=n_agents).astype(np.int64)
     new_share = np.bincount(reply_agent[a], weights=is_new[a].astype(np.float64), minlength=max(n_agents, 1))
     by_agent = [
         AgentTiming(

@@ -252,6 +252,14 @@ class Store(Protocol):
         batch_size: int = 10_000,
     ) -> Iterator[Message]: ...
 
+    def timeline_texts(
+        self,
+        *,
+        conversation_ids: Sequence[int] | None = None,
+        after_ms: int | None = None,
+        before_ms: int | None = None,
+    ) -> Iterator[tuple[int, str, str, str | None, int]]: ...
+
     def first_message_ms(self, sender_ids: Sequence[int]) -> dict[int, int]: ...
 
     def timeline_columns(
