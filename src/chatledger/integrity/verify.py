@@ -18,6 +18,7 @@ still give the signed root, the row was edited; if the re-derived ones do, the l
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -116,20 +117,29 @@ def _derive(entry: LedgerEntry) -> bytes | None:
 def _rederive(store: Store, start: int, end: int) -> _Rederived:
     out = _Rederived()
     expected = start
-    for entry in store.iter_ledger(start, end, _CHUNK):
-        if entry.leaf_index != expected:
-            out.gaps.append((expected, entry.leaf_index))
-        expected = entry.leaf_index + 1
-        out.seen += 1
-        if entry.kind == MESSAGE_LEAF:
-            out.messages += 1
-        else:
-            out.sources += 1
-        derived = _derive(entry)
-        if derived != entry.hash:
-            out.differ.append((entry, derived))
+    messages = sources = 0
+    collecting = gc.isenabled()
+    gc.disable()  # millions of short-lived, acyclic rows: the collector's passes cost a fifth (measured)
+    try:
+        for entry in store.iter_ledger(start, end, _CHUNK):
+            index, evidence = entry.leaf_index, entry.evidence
+            if index != expected:
+                out.gaps.append((expected, index))
+            expected = index + 1
+            if entry.kind == MESSAGE_LEAF:
+                messages += 1
+                derived = message_leaf_hash(evidence) if type(evidence) is MessageEvidence else _derive(entry)
+            else:
+                sources += 1
+                derived = _derive(entry)
+            if derived != entry.hash:
+                out.differ.append((entry, derived))
+    finally:
+        if collecting:
+            gc.enable()
     if expected != end:
         out.gaps.append((expected, end))
+    out.messages, out.sources, out.seen = messages, sources, messages + sources
     return out
 
 

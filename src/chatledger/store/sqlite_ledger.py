@@ -166,7 +166,7 @@ class SQLiteLedgerMixin:
         self, rows: list[Any], attachments: dict[int, tuple[AttachmentEvidence, ...]]
     ) -> list[LedgerEntry]:
         entries = []
-        make_message, make_entry, no_attachments = MessageEvidence._make, LedgerEntry, ()
+        new, no_attachments = tuple.__new__, ()  # tuple.__new__ skips the named tuples' Python-level __new__
         for row in rows:
             kind = row[1]
             evidence: MessageEvidence | SourceEvidence | None = None
@@ -174,24 +174,16 @@ class SQLiteLedgerMixin:
             message_id = row[22]
             if kind == MESSAGE_LEAF and message_id is not None:
                 key = row[17]
-                evidence = make_message(
+                evidence = new(
+                    MessageEvidence,
                     (*row[4:17], key.hex() if type(key) is bytes else str(key), row[18], row[19], row[20],
-                     _extra(row[21]) if row[21] else None, attachments.get(message_id, no_attachments))
+                     _extra(row[21]) if row[21] else None, attachments.get(message_id, no_attachments)),
                 )  # fmt: skip
                 conversation_id = row[23]
             elif kind == SOURCE_LEAF:
                 evidence = self._source_evidence(row[2])
-            leaf_hash = row[3]
-            entries.append(
-                make_entry(
-                    row[0],
-                    kind,
-                    row[2],
-                    leaf_hash if type(leaf_hash) is bytes else b"",
-                    evidence,
-                    conversation_id,
-                )
-            )
+            leaf_hash = row[3] if type(row[3]) is bytes else b""
+            entries.append(new(LedgerEntry, (row[0], kind, row[2], leaf_hash, evidence, conversation_id)))
         return entries
 
     def _source_evidence(self, source_id: int) -> SourceEvidence | None:
@@ -255,7 +247,8 @@ class SQLiteLedgerMixin:
             ).fetchall()
             attachments = (
                 self._attachments(
-                    "message_id IN (SELECT ref FROM ledger_leaf WHERE kind = 1 AND idx >= ? AND idx < ?)",
+                    # ``+kind``: walk the leaf range by primary key, not every message leaf by (kind, ref)
+                    "message_id IN (SELECT ref FROM ledger_leaf WHERE idx >= ? AND idx < ? AND +kind = 1)",
                     (start, stop),
                 )
                 if any_attachments
