@@ -65,6 +65,30 @@ class _HashReader:
             )
         return [bytes(r[0]) for r in rows]
 
+    def read_ranges(self, ranges: Sequence[tuple[int, int, int]]) -> list[Sequence[bytes]]:
+        """Many ``read_level`` answers from two queries (leaves, nodes), the ranges passed as JSON."""
+        found: list[list[bytes]] = [[] for _ in ranges]
+        leaves = [[i, start, end] for i, (level, start, end) in enumerate(ranges) if level == 0]
+        nodes = [[i, level, start, end] for i, (level, start, end) in enumerate(ranges) if level]
+        if leaves:
+            for i, leaf_hash in self._db.execute(_LEAF_RANGES, (json.dumps(leaves),)):
+                found[i].append(bytes(leaf_hash))
+        if nodes:
+            for i, node_hash in self._db.execute(_NODE_RANGES, (json.dumps(nodes),)):
+                found[i].append(bytes(node_hash))
+        return list(found)
+
+
+# ``CROSS JOIN``: the ranges drive, each read by primary key in index order.
+_LEAF_RANGES = (
+    "SELECT r.value ->> 0, l.hash FROM json_each(?) r CROSS JOIN ledger_leaf l "
+    "ON l.idx >= r.value ->> 1 AND l.idx < r.value ->> 2 ORDER BY r.key, l.idx"
+)
+_NODE_RANGES = (
+    "SELECT r.value ->> 0, n.hash FROM json_each(?) r CROSS JOIN ledger_node n "
+    "ON n.level = r.value ->> 1 AND n.idx >= r.value ->> 2 AND n.idx < r.value ->> 3 ORDER BY r.key, n.idx"
+)
+
 
 def source_from_row(row: Sequence[Any]) -> Source:
     """A ``sources`` row (columns in ``_SOURCE_COLUMNS`` order) without its free-form ``meta``."""
