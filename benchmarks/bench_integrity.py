@@ -5,12 +5,15 @@ wired into a real archive.
     python -m benchmarks.bench_integrity --leaves 1e6     # quicker
     python -m benchmarks.bench_integrity --json benchmarks/out/integrity.json
     python -m benchmarks.bench_integrity --archive 1e6 --repeats 3   # the archive figures only
+    python -m benchmarks.bench_integrity --archive 1e7 --repeats 1 --keep benchmarks/out/ledger-1e7
+    python -m benchmarks.bench_integrity --archive 1e7 --verify-only benchmarks/out/ledger-1e7
 
 ``--archive N`` imports a generated N-message WhatsApp export (the import benchmark's corpus) into fresh
 archives, alternating imports with the ledger and without it (leaf hashing and leaf/node writes patched
 out, in a forked child each): the ledger's share of import time is ``1 - without / with`` of the medians.
-On the last archive with the ledger it then times a full ``verify_archive`` (both cores, and one), and
-inclusion proof files for random messages: built from the archive, and verified (the bare RFC 9162
+On the last archive with the ledger it then times a full ``chatledger verify`` as a user runs it (two
+workers, then one): wall, CPU seconds of the process tree and its peak RSS; then inclusion proof files
+for random messages: built from the archive, and verified (the bare RFC 9162
 check, and the whole file: re-hash, audit path, Ed25519 signature).
 
 Measures SHA-256 throughput (1 MiB blocks, MB/s) and node-hash rate (65-byte inputs); the rate of
@@ -241,104 +244,157 @@ def _import_child(path: Path, work: Path, with_ledger: bool, sender: Any) -> Non
         options=ImportOptions(zone_name="UTC"),
         key_path=work / "archive.db.key",
     )
-    sender.send(time.perf_counter() - start)
+    sender.send((time.perf_counter() - start, time.process_time()))
     store.close()
 
 
-def _timed_import(path: Path, work: Path, *, with_ledger: bool) -> float:
+def _timed_import(path: Path, work: Path, *, with_ledger: bool) -> tuple[float, float]:
+    """Wall and CPU seconds of one import in a forked child."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_import_child, args=(path, work, with_ledger, sender))
     child.start()
-    seconds = float(receiver.recv())
+    seconds, cpu = receiver.recv()
     child.join()
     if child.exitcode:
         raise RuntimeError(f"import child exited {child.exitcode}")
-    return seconds
+    return float(seconds), float(cpu)
+
+
+def _timed_verify(db: Path, workers: int) -> dict[str, Any]:
+    """``chatledger verify`` as a user runs it: wall, CPU (with its workers) and peak RSS of the process tree."""
+    import subprocess
+    import sys
+
+    command = [str(Path(sys.executable).with_name("chatledger")), "--db", str(db), "verify", "--json"]
+    start = time.perf_counter()
+    child = subprocess.Popen([*command, "--workers", str(workers)], stdout=subprocess.PIPE)
+    assert child.stdout is not None
+    out = child.stdout.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    report = json.loads(out)
+    if status or not report["ok"]:
+        raise RuntimeError(f"verify failed ({status}): {report['findings'][:3]}")
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,  # the largest process of the tree (Linux)
+        "report_s": report["seconds"],
+        "messages": report["messages"],
+        "msg_per_s": report["messages"] / wall,
+    }
 
 
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def bench_archive(messages: int, repeats: int, proofs: int) -> dict[str, Any]:
-    from benchmarks.bench_ingest import corpus_file
+def bench_imports(path: Path, messages: int, repeats: int, base: Path) -> dict[str, Any]:
+    """Imports with and without the ledger, alternating; the last archive with it is left in ``base/with``."""
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    cpu: dict[bool, list[float]] = {True: [], False: []}
+    load_before = _load()
+    for _ in range(repeats):
+        for with_ledger in (False, True):
+            work = base / ("with" if with_ledger else "without")
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+            seconds, cpu_s = _timed_import(path, work, with_ledger=with_ledger)
+            timings[with_ledger].append(seconds)
+            cpu[with_ledger].append(cpu_s)
+            if not with_ledger:
+                shutil.rmtree(work)
+    with_s, without_s = statistics.median(timings[True]), statistics.median(timings[False])
+    result: dict[str, Any] = {
+        "messages": messages,
+        "file_mb": path.stat().st_size / 1e6,
+        "load_before": load_before,
+        "import_with_ledger_s": timings[True],
+        "import_without_ledger_s": timings[False],
+        "import_with_ledger_cpu_s": cpu[True],
+        "import_without_ledger_cpu_s": cpu[False],
+        "ledger_share_of_import": 1 - without_s / with_s,
+        "ledger_share_of_import_cpu": 1 - statistics.median(cpu[False]) / statistics.median(cpu[True]),
+        "load_after_imports": _load(),
+    }
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def bench_verify_and_proofs(work: Path, path: Path, proofs: int) -> dict[str, Any]:
+    """``chatledger verify`` on the archive in ``work``, then inclusion proof files for random messages."""
     from chatledger.integrity import ledger
+    from chatledger.integrity.canonical import MessageEvidence, message_leaf_data
     from chatledger.integrity.proof import verify_proof_file
-    from chatledger.integrity.verify import verify_archive
     from chatledger.store import MESSAGE_LEAF, SQLiteStore
 
-    path = corpus_file("whatsapp-android", messages, ".txt")
-    base = Path(tempfile.mkdtemp(prefix="bench-ledger-"))
-    try:
-        timings: dict[bool, list[float]] = {True: [], False: []}
-        load_before = _load()
-        for i in range(repeats):
-            for with_ledger in (False, True):
-                work = base / f"{'with' if with_ledger else 'without'}{i}"
-                work.mkdir()
-                timings[with_ledger].append(_timed_import(path, work, with_ledger=with_ledger))
-                if not (with_ledger and i == repeats - 1):
-                    shutil.rmtree(work)
-        with_s, without_s = statistics.median(timings[True]), statistics.median(timings[False])
-        result: dict[str, Any] = {
-            "messages": messages,
-            "file_mb": path.stat().st_size / 1e6,
-            "load_before": load_before,
-            "import_with_ledger_s": timings[True],
-            "import_without_ledger_s": timings[False],
-            "ledger_share_of_import": 1 - without_s / with_s,
-        }
-        print(json.dumps(result), flush=True)
+    db = work / "archive.db"
+    result: dict[str, Any] = {
+        "db_mb": sum(f.stat().st_size for f in work.glob("archive.db*") if f.is_file()) / 1e6,
+        "verify_load_before": _load(),
+    }
+    for workers in (2, 1):
+        result[f"verify_{workers}_workers"] = figures = _timed_verify(db, workers)
+        figures["source_mb_per_s"] = path.stat().st_size / 1e6 / figures["wall_s"]
+        print(json.dumps({f"verify_{workers}_workers": figures, "load": _load()}), flush=True)
+    result["verify_load_after"] = _load()
+    store = SQLiteStore(db)
+    public_key = ledger.load_verifying_key(work / "archive.db.key")
+    sample = [e.evidence for e in store.iter_ledger(0, min(10_000, store.ledger_size()))]
+    leaf_bytes = statistics.mean(len(message_leaf_data(e)) for e in sample if isinstance(e, MessageEvidence))
+    messages = result["verify_2_workers"]["messages"]
+    hashed_mb = (messages * (leaf_bytes + 1) + store.ledger_size() * 64 / 15 + path.stat().st_size) / 1e6
+    result["verify_hashed_mb_estimate"] = hashed_mb  # leaf inputs, interior nodes, the kept original
+    for workers in (2, 1):
+        figures = result[f"verify_{workers}_workers"]
+        figures["hashed_mb_per_s"] = hashed_mb / figures["wall_s"]
+    ids = [int(r[0]) for r in store._db.execute("SELECT ref FROM ledger_leaf WHERE kind = 1")]
+    rng = random.Random(5)
+    build, build_cpu, bare, whole = [], [], [], []
+    for ref in rng.sample(ids, min(proofs, len(ids))):
+        t0, c0 = time.perf_counter(), time.process_time()
+        data = ledger.inclusion_proof_file(store, MESSAGE_LEAF, ref, public_key)
+        t1, c1 = time.perf_counter(), time.process_time()
+        head = data["tree_head"]["tree_head"]
+        verify_inclusion(
+            hash_leaf(canonical_json(data["leaf"])),
+            data["leaf_index"],
+            head["size"],
+            [bytes.fromhex(h) for h in data["audit_path"]],
+            bytes.fromhex(head["root_hash"]),
+        )
+        t2 = time.perf_counter()
+        verify_proof_file(data)
+        t3 = time.perf_counter()
+        build.append(t1 - t0)
+        build_cpu.append(c1 - c0)
+        bare.append(t2 - t1)
+        whole.append(t3 - t2)
+    store.close()
+    result["proof_file_build"] = _ms_stats(build)
+    result["proof_file_build_cpu"] = _ms_stats(build_cpu)
+    result["proof_verify_inclusion"] = _ms_stats(bare)
+    result["proof_file_verify"] = _ms_stats(whole)
+    result["proofs_load_after"] = _load()
+    result["sha256"] = bench_sha256(128)
+    print(json.dumps(result), flush=True)
+    return result
 
-        work = base / f"with{repeats - 1}"
-        db = work / "archive.db"
-        store = SQLiteStore(db)
-        public_key = ledger.load_verifying_key(work / "archive.db.key")
-        for workers in (2, 1):
-            report = verify_archive(
-                store,
-                originals_dir=work / "archive.db-originals",
-                public_key=public_key,
-                reopen=lambda: SQLiteStore(db),
-                workers=workers,
-            )
-            assert report.ok, report.findings[:3]
-            result[f"verify_{workers}_workers_s"] = report.seconds
-            result[f"verify_{workers}_workers_msg_per_s"] = report.messages / report.seconds
-        result["verify_load_after"] = _load()
-        ids = [int(r[0]) for r in store._db.execute("SELECT ref FROM ledger_leaf WHERE kind = 1")]
-        rng = random.Random(5)
-        build, bare, whole = [], [], []
-        for ref in rng.sample(ids, min(proofs, len(ids))):
-            t0 = time.perf_counter()
-            data = ledger.inclusion_proof_file(store, MESSAGE_LEAF, ref, public_key)
-            t1 = time.perf_counter()
-            head = data["tree_head"]["tree_head"]
-            verify_inclusion(
-                hash_leaf(canonical_json(data["leaf"])),
-                data["leaf_index"],
-                head["size"],
-                [bytes.fromhex(h) for h in data["audit_path"]],
-                bytes.fromhex(head["root_hash"]),
-            )
-            t2 = time.perf_counter()
-            verify_proof_file(data)
-            t3 = time.perf_counter()
-            build.append(t1 - t0)
-            bare.append(t2 - t1)
-            whole.append(t3 - t2)
-        store.close()
-        result["proof_file_build"] = _ms_stats(build)
-        result["proof_verify_inclusion"] = _ms_stats(bare)
-        result["proof_file_verify"] = _ms_stats(whole)
-        result["sha256"] = bench_sha256(128)
-        print(json.dumps(result), flush=True)
-        return result
+
+def bench_archive(messages: int, repeats: int, proofs: int, keep: Path | None) -> dict[str, Any]:
+    from benchmarks.bench_ingest import corpus_file
+
+    path = corpus_file("whatsapp-android", messages, ".txt")
+    base = keep or Path(tempfile.mkdtemp(prefix="bench-ledger-"))
+    try:
+        result = bench_imports(path, messages, repeats, base)
+        return {**result, **bench_verify_and_proofs(base / "with", path, proofs)}
     finally:
-        shutil.rmtree(base, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def _count(text: str) -> int:
@@ -353,9 +409,21 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--archive", type=_count, help="only the archive figures, at this many messages")
     parser.add_argument("--repeats", type=int, default=3, help="imports with and without the ledger")
+    parser.add_argument("--keep", type=Path, help="with --archive: keep the archives here (DIR/with)")
+    parser.add_argument(
+        "--verify-only", type=Path, help="with --archive: skip the imports, verify and prove DIR/with"
+    )
     args = parser.parse_args()
+    if args.archive and args.verify_only:
+        from benchmarks.bench_ingest import corpus_file
+
+        path = corpus_file("whatsapp-android", args.archive, ".txt")
+        archive = bench_verify_and_proofs(args.verify_only / "with", path, 200)
+        if args.json:
+            args.json.write_text(json.dumps(archive, indent=2) + "\n")
+        return
     if args.archive:
-        archive = bench_archive(args.archive, args.repeats, 200)
+        archive = bench_archive(args.archive, args.repeats, 200, args.keep)
         if args.json:
             args.json.write_text(json.dumps(archive, indent=2) + "\n")
         return

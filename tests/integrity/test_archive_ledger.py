@@ -12,9 +12,9 @@ from typing import Any
 import apsw
 import pytest
 
-from chatledger.errors import ImportFormatError
+from chatledger.errors import ArchiveError, ImportFormatError
 from chatledger.ingest import ImportOptions, import_paths
-from chatledger.integrity import ledger
+from chatledger.integrity import ledger, merkle
 from chatledger.integrity.canonical import MessageEvidence, message_leaf_hash
 from chatledger.integrity.errors import ProofError, VerificationError
 from chatledger.integrity.hasher import hash_leaf
@@ -312,6 +312,29 @@ def test_verify_in_two_processes_finds_the_same(tmp_path: Path, lines_importer: 
 
 
 # -- proofs -----------------------------------------------------------------------------------------------
+
+
+class _OneRangeAtATime:
+    """The archive's hash reader without ``read_ranges``: every range is its own query."""
+
+    def __init__(self, inner: Any) -> None:
+        self.stride, self.read_level = inner.stride, inner.read_level
+
+
+def test_proof_hashes_read_in_one_batch_are_those_read_range_by_range(
+    tmp_path: Path, lines_importer: None
+) -> None:
+    a = Archive(tmp_path)
+    a.add(write(tmp_path / "r.lines", "r", [(1000 + i, f"u{i % 5}", f"message {i}") for i in range(700)]))
+    batched, single, size = a.store.ledger_reader(), _OneRangeAtATime(a.store.ledger_reader()), 701
+    for index in range(size):
+        assert merkle.inclusion_proof(batched, index, size) == merkle.inclusion_proof(single, index, size)
+    for old in range(1, size, 7):
+        assert merkle.consistency_proof(batched, old, size) == merkle.consistency_proof(single, old, size)
+    a.tamper("DELETE FROM ledger_leaf WHERE idx = 300")
+    with pytest.raises(ArchiveError, match=r"returned 3 hashes for level 0 nodes \[300, 304\), want 4"):
+        merkle.inclusion_proof(batched, 297, size)  # its level-2 sibling is leaves [300, 304)
+    a.store.close()
 
 
 def _proof(archive: Archive, kind: int, ref: int, **kwargs: Any) -> dict[str, Any]:

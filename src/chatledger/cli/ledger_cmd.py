@@ -261,7 +261,7 @@ def verify_command(
         workers=workers,
     )
     if as_json:
-        print_json({"ok": report.ok, **{k: v for k, v in vars(report).items()}})
+        print_json({"ok": report.ok, **{k: v for k, v in vars(report).items() if not k.startswith("_")}})
     else:
         for finding in report.findings:
             out.print(f"[bold red]{finding.kind}[/] {escape(finding.subject)}: {escape(finding.problem)}")

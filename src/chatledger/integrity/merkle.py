@@ -17,7 +17,9 @@ its stride. A frontier can be rebuilt from a store in O(log n) reads with ``Comp
 
 Proofs. ``inclusion_proof`` and ``consistency_proof`` follow RFC 9162 §2.1.3.1 (PATH) and
 §2.1.4.1 (SUBPROOF): ``inclusion_ranges`` / ``consistency_ranges`` name the subtrees a proof holds,
-and each is hashed from the store. Verifying a proof is ``chatledger.integrity.proof``'s job.
+and each is hashed from the store. A reader may also offer ``read_ranges(ranges)`` (a list of
+``(level, start, end)``, answered like ``read_level`` for each): a proof then reads in one call.
+Verifying a proof is ``chatledger.integrity.proof``'s job.
 """
 
 from __future__ import annotations
@@ -66,39 +68,70 @@ def frontier(size: int) -> list[tuple[int, int]]:
     return nodes
 
 
-def perfect_hash(reader: HashReader, level: int, index: int) -> bytes:
-    """The hash of node ``(level, index)``, read or recomputed from the nearest kept level below."""
-    base = level - level % reader.stride
+def _stored_range(stride: int, level: int, index: int) -> tuple[int, int, int]:
+    """The ``(kept level, start, end)`` node ``(level, index)`` is hashed up from."""
+    base = level - level % stride
     width = 1 << (level - base)
-    hashes = list(reader.read_level(base, index * width, (index + 1) * width))
-    if len(hashes) != width:
+    return base, index * width, (index + 1) * width
+
+
+def _hash_up(stored: tuple[int, int, int], hashes: Sequence[bytes]) -> bytes:
+    base, start, end = stored
+    if len(hashes) != end - start:
         raise ArchiveError(
             f"the hash store returned {len(hashes)} hashes for level {base} nodes "
-            f"[{index * width}, {(index + 1) * width}), want {width}: the ledger is incomplete"
+            f"[{start}, {end}), want {end - start}: the ledger is incomplete"
         )
-    while len(hashes) > 1:
-        hashes = [hash_children(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
-    return hashes[0]
+    level = list(hashes)
+    while len(level) > 1:
+        level = [hash_children(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
 
 
-def subtree_hash(reader: HashReader, begin: int, end: int) -> bytes:
-    """MTH of leaves ``[begin, end)`` where that range is a node of an RFC 9162 tree.
+def perfect_hash(reader: HashReader, level: int, index: int) -> bytes:
+    """The hash of node ``(level, index)``, read or recomputed from the nearest kept level below."""
+    stored = _stored_range(reader.stride, level, index)
+    return _hash_up(stored, reader.read_level(*stored))
 
-    Such a range splits into perfect subtrees of strictly decreasing size; MTH folds them right to left.
-    """
-    parts: list[bytes] = []
+
+def _perfect_nodes(begin: int, end: int) -> list[tuple[int, int]]:
+    """The ``(level, index)`` of the perfect subtrees that make up an RFC 9162 node ``[begin, end)``,
+    largest (leftmost) first."""
+    nodes = []
     while begin < end:
         level = (end - begin).bit_length() - 1
         if begin:
             level = min(level, (begin & -begin).bit_length() - 1)
-        parts.append(perfect_hash(reader, level, begin >> level))
+        nodes.append((level, begin >> level))
         begin += 1 << level
+    return nodes
+
+
+def _fold(parts: list[bytes]) -> bytes:
+    """MTH of consecutive perfect subtrees of strictly decreasing size: folded right to left."""
     if not parts:
         return EMPTY_ROOT
-    result = parts.pop()
-    while parts:
-        result = hash_children(parts.pop(), result)
+    result = parts[-1]
+    for h in reversed(parts[:-1]):
+        result = hash_children(h, result)
     return result
+
+
+def subtree_hash(reader: HashReader, begin: int, end: int) -> bytes:
+    """MTH of leaves ``[begin, end)`` where that range is a node of an RFC 9162 tree."""
+    return _fold([perfect_hash(reader, level, index) for level, index in _perfect_nodes(begin, end)])
+
+
+def subtree_hashes(reader: HashReader, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+    """``[subtree_hash(reader, b, e) for b, e in ranges]``; every stored hash they need is read in one
+    ``read_ranges`` call when the reader has it."""
+    parts = [_perfect_nodes(b, e) for b, e in ranges]
+    stride = reader.stride
+    stored = [_stored_range(stride, level, index) for nodes in parts for level, index in nodes]
+    read_ranges = getattr(reader, "read_ranges", None)
+    batch = read_ranges(stored) if read_ranges else [reader.read_level(*r) for r in stored]
+    tops = iter([_hash_up(r, hashes) for r, hashes in zip(stored, batch, strict=True)])
+    return [_fold([next(tops) for _ in nodes]) for nodes in parts]
 
 
 def root_hash(reader: HashReader, size: int) -> bytes:
@@ -155,12 +188,12 @@ def consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
 
 def inclusion_proof(reader: HashReader, index: int, size: int) -> list[bytes]:
     """The audit path proving leaf ``index`` is in the tree of ``size`` leaves."""
-    return [subtree_hash(reader, b, e) for b, e in inclusion_ranges(index, size)]
+    return subtree_hashes(reader, inclusion_ranges(index, size))
 
 
 def consistency_proof(reader: HashReader, old_size: int, new_size: int) -> list[bytes]:
     """The proof that the tree of ``old_size`` leaves is a prefix of the tree of ``new_size`` leaves."""
-    return [subtree_hash(reader, b, e) for b, e in consistency_ranges(old_size, new_size)]
+    return subtree_hashes(reader, consistency_ranges(old_size, new_size))
 
 
 class CompactRange:

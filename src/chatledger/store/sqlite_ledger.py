@@ -65,6 +65,30 @@ class _HashReader:
             )
         return [bytes(r[0]) for r in rows]
 
+    def read_ranges(self, ranges: Sequence[tuple[int, int, int]]) -> list[Sequence[bytes]]:
+        """Many ``read_level`` answers from two queries (leaves, nodes), the ranges passed as JSON."""
+        found: list[list[bytes]] = [[] for _ in ranges]
+        leaves = [[i, start, end] for i, (level, start, end) in enumerate(ranges) if level == 0]
+        nodes = [[i, level, start, end] for i, (level, start, end) in enumerate(ranges) if level]
+        if leaves:
+            for i, leaf_hash in self._db.execute(_LEAF_RANGES, (json.dumps(leaves),)):
+                found[i].append(bytes(leaf_hash))
+        if nodes:
+            for i, node_hash in self._db.execute(_NODE_RANGES, (json.dumps(nodes),)):
+                found[i].append(bytes(node_hash))
+        return list(found)
+
+
+# ``CROSS JOIN``: the ranges drive, each read by primary key in index order.
+_LEAF_RANGES = (
+    "SELECT r.value ->> 0, l.hash FROM json_each(?) r CROSS JOIN ledger_leaf l "
+    "ON l.idx >= r.value ->> 1 AND l.idx < r.value ->> 2 ORDER BY r.key, l.idx"
+)
+_NODE_RANGES = (
+    "SELECT r.value ->> 0, n.hash FROM json_each(?) r CROSS JOIN ledger_node n "
+    "ON n.level = r.value ->> 1 AND n.idx >= r.value ->> 2 AND n.idx < r.value ->> 3 ORDER BY r.key, n.idx"
+)
+
 
 def source_from_row(row: Sequence[Any]) -> Source:
     """A ``sources`` row (columns in ``_SOURCE_COLUMNS`` order) without its free-form ``meta``."""
@@ -166,7 +190,7 @@ class SQLiteLedgerMixin:
         self, rows: list[Any], attachments: dict[int, tuple[AttachmentEvidence, ...]]
     ) -> list[LedgerEntry]:
         entries = []
-        make_message, make_entry, no_attachments = MessageEvidence._make, LedgerEntry, ()
+        new, no_attachments = tuple.__new__, ()  # tuple.__new__ skips the named tuples' Python-level __new__
         for row in rows:
             kind = row[1]
             evidence: MessageEvidence | SourceEvidence | None = None
@@ -174,24 +198,16 @@ class SQLiteLedgerMixin:
             message_id = row[22]
             if kind == MESSAGE_LEAF and message_id is not None:
                 key = row[17]
-                evidence = make_message(
+                evidence = new(
+                    MessageEvidence,
                     (*row[4:17], key.hex() if type(key) is bytes else str(key), row[18], row[19], row[20],
-                     _extra(row[21]) if row[21] else None, attachments.get(message_id, no_attachments))
+                     _extra(row[21]) if row[21] else None, attachments.get(message_id, no_attachments)),
                 )  # fmt: skip
                 conversation_id = row[23]
             elif kind == SOURCE_LEAF:
                 evidence = self._source_evidence(row[2])
-            leaf_hash = row[3]
-            entries.append(
-                make_entry(
-                    row[0],
-                    kind,
-                    row[2],
-                    leaf_hash if type(leaf_hash) is bytes else b"",
-                    evidence,
-                    conversation_id,
-                )
-            )
+            leaf_hash = row[3] if type(row[3]) is bytes else b""
+            entries.append(new(LedgerEntry, (row[0], kind, row[2], leaf_hash, evidence, conversation_id)))
         return entries
 
     def _source_evidence(self, source_id: int) -> SourceEvidence | None:
@@ -255,7 +271,8 @@ class SQLiteLedgerMixin:
             ).fetchall()
             attachments = (
                 self._attachments(
-                    "message_id IN (SELECT ref FROM ledger_leaf WHERE kind = 1 AND idx >= ? AND idx < ?)",
+                    # ``+kind``: walk the leaf range by primary key, not every message leaf by (kind, ref)
+                    "message_id IN (SELECT ref FROM ledger_leaf WHERE idx >= ? AND idx < ? AND +kind = 1)",
                     (start, stop),
                 )
                 if any_attachments
