@@ -124,7 +124,16 @@ def conversation_records(store: SQLiteStore) -> list[dict[str, Any]]:
 
 
 def snapshot(store: SQLiteStore) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table: equal snapshots mean the archive is unchanged."""
+    """Every row of every table: equal snapshots mean the archive is unchanged.
+
+    Full-text tables are read through their shadow tables (``*_data``, ``*_idx``): a contentless table
+    without per-row sizes cannot be scanned itself."""
     db = store._db
-    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    tables = [
+        r[0]
+        for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' "
+            "ORDER BY name"
+        )
+    ]
     return {t: db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables}

@@ -22,6 +22,7 @@ from chatledger.integrity.merkle import MemoryHashStore
 from chatledger.integrity.proof import verify_proof_file
 from chatledger.integrity.tree_head import verify_tree_head
 from chatledger.integrity.verify import VerifyReport, verify_archive
+from chatledger.search.tokens import index_tokens
 from chatledger.store import MESSAGE_LEAF, SOURCE_LEAF, SQLiteStore
 from tests.conftest import SAMPLES, write
 
@@ -211,7 +212,12 @@ def test_an_edited_attachment_hash_is_named(tmp_path: Path) -> None:
 def test_a_deleted_message_is_named(archive: Archive) -> None:
     target = archive.message_ids()[3]
     index = archive.store.leaf_index(MESSAGE_LEAF, target)
-    archive.tamper("DELETE FROM message_search WHERE rowid = ?", (target,))
+    # The search index is contentless: removing a row takes the tokens it was given (FTS5 'delete').
+    text = archive.store._db.execute("SELECT text FROM messages WHERE id = ?", (target,)).fetchone()[0]
+    archive.tamper(
+        "INSERT INTO message_search (message_search, rowid, tokens) VALUES ('delete', ?, ?)",
+        (target, index_tokens(text)),
+    )
     archive.tamper("DELETE FROM messages WHERE id = ?", (target,))
     finding = _only(archive.verify())
     assert (finding.kind, finding.message_id, finding.leaf_index) == ("message", target, index)

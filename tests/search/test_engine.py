@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from chatledger.ingest import ImportOptions, import_paths
-from chatledger.search.engine import search
+from chatledger.search.engine import ROW_SCAN_LIMIT, compile_query, hit_count, hit_ids, search
 from chatledger.search.query import QueryError
 from chatledger.search.tokens import normalise_for_search
 from chatledger.store import SQLiteStore
@@ -120,24 +121,88 @@ def _queries(truth: list[Row], count: int, seed: int) -> Iterator[tuple[str, Cal
             )
 
 
-def _check(store: SQLiteStore, truth: list[Row], queries: int, seed: int) -> None:
+def _check(store: SQLiteStore, truth: list[Row], queries: int, seed: int) -> set[str]:
+    """Every query's total and newest 50 equal the brute force's; returns the strategies the engine chose."""
+    strategies = set()
     for query, meaning in _queries(truth, queries, seed):
         expected = sorted((r.id for r in truth if meaning(r)), reverse=True)
         results = search(store, query, limit=50, facets=False)
         assert results.total == len(expected), f"{query!r}: {results.total} != {len(expected)}"
         assert [h.message.id for h in results.hits] == expected[:50], query
+        compiled = compile_query(store, query)
+        assert hit_count(store, compiled) == len(expected), query
+        assert hit_ids(store, compiled, limit=7, offset=3) == expected[3:10], query
+        strategies.add(results.strategy + ("/characters" if compiled.character else ""))
+    return strategies
 
 
 def test_engine_matches_brute_force_small(tmp_path: Path) -> None:
     store, truth = _archive(tmp_path, 4_000, seed=1)
-    _check(store, truth, 300, seed=2)
+    # Each chat and sender holds fewer than ROW_SCAN_LIMIT messages here: filtered queries read their rows.
+    assert len(truth) // 4 <= ROW_SCAN_LIMIT
+    strategies = _check(store, truth, 300, seed=2)
+    assert {"index", "index/characters", "rows", "rows/characters", "index+check", "scan"} <= strategies
 
 
 @pytest.mark.slow
 def test_engine_matches_brute_force_100k(tmp_path: Path) -> None:
     store, truth = _archive(tmp_path, 100_000, seed=3)
     assert len(truth) == 100_000
-    _check(store, truth, 220, seed=4)
+    strategies = _check(store, truth, 220, seed=4)
+    # Here the filters admit thousands of messages: the index drives, characters included.
+    assert {"index", "index/characters", "index+check"} <= strategies and not any(
+        s.startswith("rows") for s in strategies
+    )
+
+
+def _character_counts(store: SQLiteStore) -> dict[str, int]:
+    return dict(store._all("SELECT char, messages FROM message_char_counts"))
+
+
+def _true_character_counts(store: SQLiteStore) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for message in store.iter_all_messages():
+        counts.update(c for c in set(normalise_for_search(message.text)) if c.isalnum())
+    return dict(counts)
+
+
+def test_character_counts_follow_commits_and_rollbacks(tmp_path: Path) -> None:
+    store, truth = _archive(tmp_path, 400, seed=8)
+    counts = _character_counts(store)
+    assert {c: n for c, n in counts.items() if c.isalnum()} == _true_character_counts(store)
+    more = write(
+        tmp_path / "more.lines", "chat9", [(1_800_000_000 + i, "张三", f"罕见字{i}") for i in range(5)]
+    )
+    options = ImportOptions(zone_name="UTC")
+    with pytest.raises(RuntimeError), store.transaction():
+        import_paths(store, [more], originals_dir=tmp_path / "originals", options=options)
+        raise RuntimeError("roll the whole import back")
+    assert _character_counts(store) == counts
+    with store.transaction():
+        with pytest.raises(RuntimeError), store.transaction():  # a savepoint rolled back inside a commit
+            import_paths(store, [more], originals_dir=tmp_path / "originals", options=options)
+            raise RuntimeError("roll the savepoint back")
+        import_paths(store, [more], originals_dir=tmp_path / "originals", options=options)
+    assert _character_counts(store)["罕"] == 5 and search(store, "罕").total == 5
+    assert {c: n for c, n in _character_counts(store).items() if c.isalnum()} == _true_character_counts(store)
+
+
+def test_migration_rebuilds_the_index_of_an_older_archive(tmp_path: Path) -> None:
+    store, truth = _archive(tmp_path, 2_000, seed=9)
+    # As an archive from before migration 0009 looked: the old bigram table, no character index.
+    store._db.execute(
+        "DROP TABLE message_search; DROP TABLE message_chars; DROP TABLE message_char_counts; "
+        "CREATE VIRTUAL TABLE message_search USING fts5 (tokens, content = '', contentless_delete = 1, "
+        "tokenize = 'ascii', detail = full); "
+        "DELETE FROM schema_migrations WHERE name = '0009_search_index_compact'"
+    )
+    store.close()
+    reopened = SQLiteStore(tmp_path / "search.db")
+    assert "0009_search_index_compact" in {r[0] for r in reopened._all("SELECT name FROM schema_migrations")}
+    _check(reopened, truth, 120, seed=10)
+    assert {c: n for c, n in _character_counts(reopened).items() if c.isalnum()} == _true_character_counts(
+        reopened
+    )
 
 
 def test_facets_and_context(tmp_path: Path) -> None:

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from chatledger.model import Message, MessageKind, Platform
 from chatledger.search.query import And, Filter, Node, Not, Or, ParsedQuery, QueryError, Text, parse_query
 from chatledger.search.tokens import normalise_for_search, plan_substring
-from chatledger.store import MessageFilter, Store
+from chatledger.store import MessageFilter, SearchRow, Store
 from chatledger.timefmt import parse_user_time
 
 ORDERS = ("newest", "oldest", "relevance")
+ROW_SCAN_LIMIT = 2000
+"""When ``from:`` or ``chat:`` admit at most this many messages, their texts are read and checked: cheaper
+than walking a text condition's doclist, which may hold hundreds of thousands of entries."""
 _DAY_MS = 86_400_000
 KIND_ALIASES = {
     "文本": "text", "图片": "image", "照片": "image", "语音": "voice", "视频": "video", "文件": "file",
@@ -56,7 +61,7 @@ class SearchResults:
     order: str
     limit: int
     offset: int
-    strategy: str  # "index" or "filters" (exact in SQL), "index+check" or "scan" (texts checked one by one)
+    strategy: str  # "index" or "filters" (exact in SQL); "rows", "index+check" or "scan" (texts checked)
     took_ms: float
 
 
@@ -232,12 +237,17 @@ def snippet(text: str, spans: list[tuple[int, int]], width: int = 80) -> tuple[s
 # -- the search ------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class CompiledQuery:
-    """A parsed query as the store runs it: an FTS5 expression, SQL filters, and whether that is exact."""
+    """A parsed query as the store runs it: an FTS5 expression, SQL filters, and whether that is exact.
+
+    ``character`` is set when the whole text condition is one letter or digit: the store then answers
+    from its index of each message's characters (and, with no filter, its per-character counts).
+    """
 
     text: Node | None
     match: str | None
     where: MessageFilter
     exact: bool
+    character: str | None = None
 
 
 def compile_query(
@@ -252,7 +262,61 @@ def compile_query(
     where = _resolve_filters(store, query, parsed.filters, zone or ZoneInfo("UTC"))
     text = _with_variants(parsed.text) if variants and parsed.text is not None else parsed.text
     match, exact = (None, True) if text is None else _relax(text)
-    return CompiledQuery(text, match, where, exact)
+    character = plan_substring(text.value).character if isinstance(text, Text) else None
+    return CompiledQuery(text, match, where, exact, character)
+
+
+def plan_strategy(store: Store, compiled: CompiledQuery, order: str = "newest") -> str:
+    """The cheapest exact way to run a compiled query (see ``SearchResults.strategy``)."""
+    if compiled.text is None:
+        return "filters"
+    where = compiled.where
+    if (
+        order != "relevance"
+        and (where.sender_ids is not None or where.conversation_ids is not None)
+        and store.count_candidates(where, ROW_SCAN_LIMIT + 1) <= ROW_SCAN_LIMIT
+    ):
+        return "rows"
+    if compiled.exact:
+        return "index"
+    return "index+check" if compiled.match is not None else "scan"
+
+
+def _index_match(compiled: CompiledQuery, order: str) -> tuple[str | None, str]:
+    """The expression and the index the store runs it on."""
+    if compiled.character is not None and order != "relevance":  # that index has no positions to rank by
+        return f'"{compiled.character}"', "characters"
+    return compiled.match, "tokens"
+
+
+def _checked(store: Store, compiled: CompiledQuery, strategy: str, order: str) -> Iterator[SearchRow]:
+    """Candidates whose text really matches, in ``order``, read lazily (so a page stops early)."""
+    match, index = (None, "tokens") if strategy in ("rows", "scan") else _index_match(compiled, order)
+    text = compiled.text
+    assert text is not None
+    for row in store.search_scan(match, compiled.where, order=order, index=index):
+        if _matches(text, normalise_for_search(row.text)):
+            yield row
+
+
+def hit_count(store: Store, compiled: CompiledQuery) -> int:
+    """The exact number of messages matching a compiled query."""
+    strategy = plan_strategy(store, compiled)
+    if strategy in ("index", "filters"):
+        match, index = _index_match(compiled, "newest")
+        return store.search_count(match, compiled.where, index=index)
+    return sum(1 for _ in _checked(store, compiled, strategy, "newest"))
+
+
+def hit_ids(
+    store: Store, compiled: CompiledQuery, *, order: str = "newest", limit: int = 50, offset: int = 0
+) -> list[int]:
+    """One page of the ids of messages matching a compiled query, in ``order``."""
+    strategy = plan_strategy(store, compiled, order)
+    if strategy in ("index", "filters"):
+        match, index = _index_match(compiled, order)
+        return store.search_ids(match, compiled.where, order=order, limit=limit, offset=offset, index=index)
+    return [row.id for row in islice(_checked(store, compiled, strategy, order), offset, offset + limit)]
 
 
 def _with_variants(node: Node) -> Node:
@@ -296,25 +360,21 @@ def search(
         raise QueryError(query, 0, f"order must be one of {', '.join(ORDERS)}")
     started = time.perf_counter()
     compiled = compile_query(store, query, zone=zone, variants=variants)
-    match, where, exact = compiled.match, compiled.where, compiled.exact
-    if compiled.text is not None and match is None and order == "relevance":
+    where = compiled.where
+    if compiled.text is not None and compiled.match is None and order == "relevance":
         order = "newest"
+    strategy = plan_strategy(store, compiled, order)
     facet_counts: dict[str, list[tuple[int | str, int]]] = {}
-    if exact:
-        strategy = "index" if match is not None else "filters"
-        total = store.search_count(match, where)
-        ids = store.search_ids(match, where, order=order, limit=limit, offset=offset)
+    if strategy in ("index", "filters"):
+        match, index = _index_match(compiled, order)
+        total = store.search_count(match, where, index=index)
+        ids = store.search_ids(match, where, order=order, limit=limit, offset=offset, index=index)
         if facets:
-            facet_counts = store.search_facets(match, where)
+            facet_counts = store.search_facets(match, where, index=index)
     else:
-        strategy = "index+check" if match is not None else "scan"
-        text_node = compiled.text
-        assert text_node is not None
         total, ids = 0, []
         by: dict[str, Counter[int | str]] = {"chat": Counter(), "sender": Counter(), "platform": Counter()}
-        for row in store.search_scan(match, where, order=order):
-            if not _matches(text_node, normalise_for_search(row.text)):
-                continue
+        for row in _checked(store, compiled, strategy, order):
             if offset <= total < offset + limit:
                 ids.append(row.id)
             total += 1

@@ -285,17 +285,30 @@ class Store(Protocol):
 
     def findings(self, source_id: int) -> list[AuthenticityFinding] | None: ...
 
-    # search (``match`` is an FTS5 expression over chatledger.search.tokens, or None for no text condition)
-    def search_count(self, match: str | None, where: MessageFilter) -> int: ...
+    # search (``match`` is an FTS5 expression over chatledger.search.tokens, or None for no text condition;
+    # ``index`` "tokens" is the bigram index, "characters" the index of each message's distinct characters,
+    # whose expression is one quoted character)
+    def search_count(self, match: str | None, where: MessageFilter, *, index: str = "tokens") -> int: ...
+
+    def count_candidates(self, where: MessageFilter, at_most: int) -> int: ...
 
     def search_ids(
-        self, match: str | None, where: MessageFilter, *, order: str, limit: int, offset: int
+        self,
+        match: str | None,
+        where: MessageFilter,
+        *,
+        order: str,
+        limit: int,
+        offset: int,
+        index: str = "tokens",
     ) -> list[int]: ...
 
-    def search_scan(self, match: str | None, where: MessageFilter, *, order: str) -> Iterator[SearchRow]: ...
+    def search_scan(
+        self, match: str | None, where: MessageFilter, *, order: str, index: str = "tokens"
+    ) -> Iterator[SearchRow]: ...
 
     def search_facets(
-        self, match: str | None, where: MessageFilter
+        self, match: str | None, where: MessageFilter, *, index: str = "tokens"
     ) -> dict[str, list[tuple[int | str, int]]]: ...
 
     def messages_by_ids(self, ids: Sequence[int]) -> list[Message]: ...

@@ -7,12 +7,13 @@ wrong LIKE results, and is 30 % faster at bulk inserts than the stdlib module (m
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from importlib import resources
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from chatledger.model import (
     Source,
     TimePrecision,
 )
-from chatledger.search.tokens import index_tokens
+from chatledger.search.tokens import DELIMITER, index_characters, index_tokens
 from chatledger.store.base import (
     MESSAGE_LEAF,
     ArchiveStats,
@@ -145,6 +146,10 @@ def _repeated(pairs: list[Any]) -> npt.NDArray[np.int64]:
     return np.repeat(np.array(values, dtype=np.int64), np.array(counts, dtype=np.int64))
 
 
+_SEARCH_TABLES = {"tokens": "message_search", "characters": "message_chars"}
+"""The full-text indexes a search expression can run against (see migration 0009)."""
+
+
 def _migrations() -> list[tuple[str, str]]:
     folder = resources.files("chatledger.store.migrations").joinpath("sqlite")
     files = sorted(f.name for f in folder.iterdir() if f.name.endswith(".sql"))
@@ -169,6 +174,7 @@ class SQLiteStore(SQLiteLedgerMixin):
         self._db.execute("PRAGMA cache_size=-65536")
         self._db.execute("PRAGMA temp_store=MEMORY")
         self._depth = 0
+        self._char_counts: Counter[str] = Counter()  # added in this transaction, not yet written
         self._ids: _TimeOrderedIds | None = None
         self._frontier = None
         self._migrate()
@@ -188,6 +194,7 @@ class SQLiteStore(SQLiteLedgerMixin):
             self._db.execute("BEGIN IMMEDIATE")
             self._frontier = None  # another process may have appended since
         else:
+            self._write_char_counts()  # what a savepoint rolls back is then exactly what it added
             self._db.execute(f"SAVEPOINT sp{self._depth}")
         self._depth += 1
         try:
@@ -195,6 +202,7 @@ class SQLiteStore(SQLiteLedgerMixin):
         except BaseException:
             self._depth -= 1
             self._frontier = None
+            self._char_counts.clear()
             if self._depth == 0:
                 self._db.execute("ROLLBACK")
                 self._ids = None
@@ -204,10 +212,21 @@ class SQLiteStore(SQLiteLedgerMixin):
             raise
         self._depth -= 1
         if self._depth == 0:
+            self._write_char_counts()
             self._db.execute("COMMIT")
             self._ids = None
         else:
             self._db.execute(f"RELEASE sp{self._depth}")
+
+    def _write_char_counts(self) -> None:
+        """Add the per-character message counts gathered in memory (one write per transaction, not per batch)."""
+        if self._char_counts:
+            self._db.executemany(
+                "INSERT INTO message_char_counts (char, messages) VALUES (?, ?) "
+                "ON CONFLICT (char) DO UPDATE SET messages = messages + excluded.messages",
+                self._char_counts.items(),
+            )
+            self._char_counts.clear()
 
     def _require_transaction(self) -> None:
         if self._depth == 0:
@@ -233,10 +252,21 @@ class SQLiteStore(SQLiteLedgerMixin):
                 continue
             with self.transaction():
                 self._db.execute(sql)
+                if name == "0009_search_index_compact":
+                    self._index_all_messages()
                 self._db.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?)",
                     (name, datetime.now().astimezone().isoformat()),
                 )
+
+    def _index_all_messages(self) -> None:
+        """Fill the (empty) search indexes from the archived texts: a migration that changed the tokens."""
+        last = -1
+        while rows := self._all(
+            "SELECT id, text FROM messages WHERE id > ? ORDER BY id LIMIT 10000", (last,)
+        ):
+            self._index_rows([(int(i), index_tokens(text)) for i, text in rows])
+            last = int(rows[-1][0])
 
     def schema_version(self) -> str:
         row = self._one("SELECT max(name) FROM schema_migrations")
@@ -523,7 +553,7 @@ class SQLiteStore(SQLiteLedgerMixin):
             )
             raise KeyCollision("a key of this batch is archived already")
         # The search index is written in the same transaction: archive and index never disagree.
-        self._db.executemany("INSERT INTO message_search (rowid, tokens) VALUES (?, ?)", search_rows)
+        self._index_rows(search_rows)
         if sightings:
             self._db.executemany(
                 "INSERT INTO sightings (message_id, source_id, locator) VALUES (?, ?, ?)", sightings
@@ -534,6 +564,16 @@ class SQLiteStore(SQLiteLedgerMixin):
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 attachments,
             )
+
+    def _index_rows(self, rows: list[tuple[int, str]]) -> None:
+        """Index messages given as (id, ``index_tokens`` of the text): tokens, characters, character counts."""
+        self._db.executemany("INSERT INTO message_search (rowid, tokens) VALUES (?, ?)", rows)
+        characters = [index_characters(tokens) for _, tokens in rows]
+        self._db.executemany(
+            "INSERT INTO message_chars (rowid, chars) VALUES (?, ?)",
+            zip([message_id for message_id, _ in rows], map(DELIMITER.join, characters), strict=True),
+        )
+        self._char_counts.update(chain.from_iterable(characters))
 
     def record_coverage(self, coverage: SourceCoverage) -> None:
         self._require_transaction()
@@ -994,35 +1034,46 @@ class SQLiteStore(SQLiteLedgerMixin):
         return " AND ".join(clauses), params
 
     def _search_sql(
-        self, select: str, match: str | None, where: MessageFilter, *, ranked: bool = False
+        self, select: str, match: str | None, where: MessageFilter, *, index: str, ranked: bool = False
     ) -> tuple[str, list[Any]]:
         condition, params = self._where(where)
         if match is None:
             sql = f"SELECT {select} FROM messages m" + (f" WHERE {condition}" if condition else "")
             return sql, params
+        table = _SEARCH_TABLES[index]
         if not ranked and where.sender_ids is not None:
             # Senders are selective and indexed: start from their messages and look each up in the index's
             # result. (Chats are often as big as the archive: there the index stays the outer loop.)
             sql = (
                 f"SELECT {select} FROM messages m WHERE {condition} AND m.id IN "
-                "(SELECT rowid FROM message_search WHERE message_search MATCH ?)"
+                f"(SELECT rowid FROM {table} WHERE {table} MATCH ?)"
             )
             return sql, [*params, match]
         sql = (
             # CROSS JOIN keeps the index as the outer loop: SQLite would otherwise walk a filter's index
             # and re-run the full-text query once per row.
-            f"SELECT {select} FROM message_search f CROSS JOIN messages m ON m.id = f.rowid "
-            "WHERE message_search MATCH ?" + (f" AND {condition}" if condition else "")
+            f"SELECT {select} FROM {table} f CROSS JOIN messages m ON m.id = f.rowid "
+            f"WHERE {table} MATCH ?" + (f" AND {condition}" if condition else "")
         )
         return sql, [match, *params]
 
-    def search_count(self, match: str | None, where: MessageFilter) -> int:
+    def search_count(self, match: str | None, where: MessageFilter, *, index: str = "tokens") -> int:
         if match is not None and where == MessageFilter():
-            return int(
-                self._one("SELECT count(*) FROM message_search WHERE message_search MATCH ?", (match,))[0]
-            )
-        sql, params = self._search_sql("count(*)", match, where)
+            if index == "characters":
+                self._write_char_counts()
+                row = self._one(
+                    "SELECT messages FROM message_char_counts WHERE char = ?", (match.strip('"'),)
+                )
+                return int(row[0]) if row else 0
+            table = _SEARCH_TABLES[index]
+            return int(self._one(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (match,))[0])
+        sql, params = self._search_sql("count(*)", match, where, index=index)
         return int(self._one(sql, params)[0])
+
+    def count_candidates(self, where: MessageFilter, at_most: int) -> int:
+        """How many messages the filters alone admit, counted up to ``at_most``."""
+        sql, params = self._search_sql("1", None, where, index="tokens")
+        return int(self._one(f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, at_most])[0])
 
     @staticmethod
     def _order(sql: str, order: str) -> str:
@@ -1035,25 +1086,35 @@ class SQLiteStore(SQLiteLedgerMixin):
         return " ORDER BY f.rowid" + direction
 
     def search_ids(
-        self, match: str | None, where: MessageFilter, *, order: str, limit: int, offset: int
+        self,
+        match: str | None,
+        where: MessageFilter,
+        *,
+        order: str,
+        limit: int,
+        offset: int,
+        index: str = "tokens",
     ) -> list[int]:
-        sql, params = self._search_sql("m.id", match, where, ranked=order == "relevance")
+        sql, params = self._search_sql("m.id", match, where, index=index, ranked=order == "relevance")
         rows = self._all(sql + self._order(sql, order) + " LIMIT ? OFFSET ?", [*params, limit, offset])
         return [int(r[0]) for r in rows]
 
-    def search_scan(self, match: str | None, where: MessageFilter, *, order: str) -> Iterator[SearchRow]:
+    def search_scan(
+        self, match: str | None, where: MessageFilter, *, order: str, index: str = "tokens"
+    ) -> Iterator[SearchRow]:
         sql, params = self._search_sql(
             "m.id, m.text, m.conversation_id, m.sender_id, (SELECT platform FROM conversations c "
             "WHERE c.id = m.conversation_id)",
             match,
             where,
+            index=index,
             ranked=order == "relevance",
         )
         for row in self._db.execute(sql + self._order(sql, order), params):
             yield SearchRow(int(row[0]), str(row[1]), int(row[2]), row[3], str(row[4]))
 
     def search_facets(
-        self, match: str | None, where: MessageFilter
+        self, match: str | None, where: MessageFilter, *, index: str = "tokens"
     ) -> dict[str, list[tuple[int | str, int]]]:
         facets: dict[str, list[tuple[int | str, int]]] = {}
         for name, column in (
@@ -1061,7 +1122,7 @@ class SQLiteStore(SQLiteLedgerMixin):
             ("sender", "m.sender_id"),
             ("platform", "(SELECT platform FROM conversations c WHERE c.id = m.conversation_id)"),
         ):
-            sql, params = self._search_sql(f"{column}, count(*)", match, where)
+            sql, params = self._search_sql(f"{column}, count(*)", match, where, index=index)
             rows = self._all(sql + " GROUP BY 1 ORDER BY 2 DESC, 1", params)
             facets[name] = [(r[0] if r[0] is not None else "", int(r[1])) for r in rows]
         return facets
