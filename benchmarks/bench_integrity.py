@@ -324,7 +324,9 @@ def bench_imports(path: Path, messages: int, repeats: int, base: Path) -> dict[s
     return result
 
 
-def bench_verify_and_proofs(work: Path, path: Path, proofs: int) -> dict[str, Any]:
+def bench_verify_and_proofs(
+    work: Path, path: Path, proofs: int, verify_workers: Sequence[int] = (2, 1)
+) -> dict[str, Any]:
     """``chatledger verify`` on the archive in ``work``, then inclusion proof files for random messages."""
     from chatledger.integrity import ledger
     from chatledger.integrity.canonical import MessageEvidence, message_leaf_data
@@ -336,7 +338,7 @@ def bench_verify_and_proofs(work: Path, path: Path, proofs: int) -> dict[str, An
         "db_mb": sum(f.stat().st_size for f in work.glob("archive.db*") if f.is_file()) / 1e6,
         "verify_load_before": _load(),
     }
-    for workers in (2, 1):
+    for workers in verify_workers:
         result[f"verify_{workers}_workers"] = figures = _timed_verify(db, workers)
         figures["source_mb_per_s"] = path.stat().st_size / 1e6 / figures["wall_s"]
         print(json.dumps({f"verify_{workers}_workers": figures, "load": _load()}), flush=True)
@@ -345,10 +347,10 @@ def bench_verify_and_proofs(work: Path, path: Path, proofs: int) -> dict[str, An
     public_key = ledger.load_verifying_key(work / "archive.db.key")
     sample = [e.evidence for e in store.iter_ledger(0, min(10_000, store.ledger_size()))]
     leaf_bytes = statistics.mean(len(message_leaf_data(e)) for e in sample if isinstance(e, MessageEvidence))
-    messages = result["verify_2_workers"]["messages"]
+    messages = store.ledger_size() - len(store.sources())
     hashed_mb = (messages * (leaf_bytes + 1) + store.ledger_size() * 64 / 15 + path.stat().st_size) / 1e6
     result["verify_hashed_mb_estimate"] = hashed_mb  # leaf inputs, interior nodes, the kept original
-    for workers in (2, 1):
+    for workers in verify_workers:
         figures = result[f"verify_{workers}_workers"]
         figures["hashed_mb_per_s"] = hashed_mb / figures["wall_s"]
     ids = [int(r[0]) for r in store._db.execute("SELECT ref FROM ledger_leaf WHERE kind = 1")]
@@ -413,12 +415,15 @@ def main() -> None:
     parser.add_argument(
         "--verify-only", type=Path, help="with --archive: skip the imports, verify and prove DIR/with"
     )
+    parser.add_argument(
+        "--verify-workers", type=int, nargs="*", default=[2, 1], help="verify runs (none: proofs only)"
+    )
     args = parser.parse_args()
     if args.archive and args.verify_only:
         from benchmarks.bench_ingest import corpus_file
 
         path = corpus_file("whatsapp-android", args.archive, ".txt")
-        archive = bench_verify_and_proofs(args.verify_only / "with", path, 200)
+        archive = bench_verify_and_proofs(args.verify_only / "with", path, 200, args.verify_workers)
         if args.json:
             args.json.write_text(json.dumps(archive, indent=2) + "\n")
         return
