@@ -64,3 +64,15 @@ def test_bad_options_are_input_errors(tmp_path: Path) -> None:
                  ["report", "-o", str(tmp_path / "r.txt")], ["times", "--from", "yesterday"]):  # fmt: skip
         done = runner.invoke(app, [*base, *args])
         assert isinstance(done.exception, InputError), (args, done.output)
+
+
+def test_nothing_to_measure_is_an_input_error(tmp_path: Path) -> None:
+    base = _archive(tmp_path)
+    for args in (["times", "--from", "2030-01-01"], ["report", "-o", str(tmp_path / "r.json"), "--to", "2000-01-01"],
+                 ["agents", "--from", "2030-01-01"], ["sessions", "--from", "2030-01-01"]):  # fmt: skip
+        done = runner.invoke(app, [*base, *args])
+        assert isinstance(done.exception, InputError) and "Widen --chat" in str(done.exception), args
+    assert not (tmp_path / "r.json").exists()
+    for args in (["times"], ["report", "-o", str(tmp_path / "e.json")]):
+        done = runner.invoke(app, ["--db", str(tmp_path / "empty.db"), "quality", *args])
+        assert isinstance(done.exception, InputError) and "Import chats first" in str(done.exception), args

@@ -72,6 +72,12 @@ def _time_timing(store: Store, config: QualityConfig, scope: Scope) -> Timing:
     if not keep.all():
         channels = [c for c, k in zip(channels, keep.tolist(), strict=True) if k]
         frame = frame.subset(keep)
+    if frame.n_sessions == 0:
+        raise InputError(
+            "No service sessions to measure: no agent or customer messages in "
+            + ("this archive. Import chats first (chatledger import)." if scope == Scope() else
+               "this scope. Widen --chat, --from, --to, --agent or --channel.")
+        )  # fmt: skip
     first_seen = _first_seen(store, roles, frame)
     return compute_timing(frame, channels, config, first_seen_ms=first_seen)
 
