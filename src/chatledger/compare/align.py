@@ -437,13 +437,15 @@ def _align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions) ->
     m.in_order(exact, Pass.EXACT)
     window = options.window_ms
     in_place = m.order_check()
-    unique = set(anchors)
+    anchored = [-1] * len(a)  # A index -> its anchor partner
+    for i, j in anchors:
+        anchored[i] = j
     m.nearest(
         m.still_free(exact),
         Pass.RETIMED,
         before_ms=window,
         after_ms=window,
-        score=lambda i, j: 1.0 if in_place(i, j) else 0.0 if (i, j) in unique else None,
+        score=lambda i, j: 1.0 if in_place(i, j) else 0.0 if anchored[i] == j else None,
     )
     m.in_order(
         m.groups(
