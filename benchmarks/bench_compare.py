@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_compare --messages 1e5,1e6
     python -m benchmarks.bench_compare --messages 1e5,1e6 --repeats 3 --store
+    python -m benchmarks.bench_compare --messages 1e4,2e4,1e5,1e6 --repetitive
 
 Side A is a generated corpus (``benchmarks.corpus``, many chats, realistic repeats such as 好的 and
 identical bursts); side B is A with 1 % of each kind of change injected (``benchmarks.compare_pairs``)
@@ -14,6 +15,9 @@ each with the number of lines it marks changed. ``--store`` also imports both si
 (``chatledger import``, timed) and times what a user waits for: reading each source's own view back
 from the archive and comparing it in this process, then ``chatledger compare source:1 source:2 --json``
 end to end in a fresh process (wall, CPU and peak RSS of that process; exit status 1: they differ).
+``--repetitive`` takes side A from ``compare_pairs.repetitive_messages`` instead (90 % of messages one of
+six short texts, bursts of up to 40 copies in one second) and adds difflib without autojunk up to
+20,000 messages, the quadratic path the issue warns of.
 """
 
 from __future__ import annotations
@@ -34,11 +38,12 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from benchmarks._measure import self_peak_mb
-from benchmarks.compare_pairs import CHANGES, Truth, corpus_messages, make_pair
+from benchmarks.compare_pairs import CHANGES, Truth, corpus_messages, make_pair, repetitive_messages
 from chatledger.compare import Comparison, Side, compare
 from chatledger.model import Message
 
 BASELINE_LIMIT = 200_000  # Levenshtein.opcodes is O(n*m/64): 1e6 x 1e6 would take minutes
+NO_AUTOJUNK_LIMIT = 20_000  # difflib without autojunk is quadratic on repeated lines
 
 
 def _lines(messages: list[Message]) -> list[str]:
@@ -171,10 +176,10 @@ def _peak_mb() -> float:
     return self_peak_mb()
 
 
-def one(n: int, repeats: int, with_store: bool) -> dict[str, Any]:
+def one(n: int, repeats: int, with_store: bool, repetitive: bool) -> dict[str, Any]:
     """Everything for one size, in this (fresh) process."""
     began = time.perf_counter()
-    a = corpus_messages(n, seed=7)
+    a = repetitive_messages(n, seed=7) if repetitive else corpus_messages(n, seed=7)
     b, truth = make_pair(a, rate=0.01, seed=3, offset_ms=180_000)
     generated_s = time.perf_counter() - began
     gc.collect()
@@ -194,6 +199,7 @@ def one(n: int, repeats: int, with_store: bool) -> dict[str, Any]:
     peak_mb = _peak_mb() if reset else self_peak_mb()
     result: dict[str, Any] = {
         "messages": n,
+        "repetitive": repetitive,
         "b_messages": len(b),
         "generate_s": round(generated_s, 2),
         "compare_s": round(statistics.median(seconds), 3),
@@ -217,6 +223,12 @@ def one(n: int, repeats: int, with_store: bool) -> dict[str, Any]:
     result["difflib_autojunk_s"] = round(time.perf_counter() - began, 3)
     result["difflib_autojunk_cpu_s"] = round(time.process_time() - began_cpu, 3)
     result["difflib_autojunk_changed_lines"] = _changed(opcodes)
+    if repetitive and n <= NO_AUTOJUNK_LIMIT:
+        began, began_cpu = time.perf_counter(), time.process_time()
+        opcodes = difflib.SequenceMatcher(None, lines_a, lines_b, autojunk=False).get_opcodes()
+        result["difflib_no_autojunk_s"] = round(time.perf_counter() - began, 3)
+        result["difflib_no_autojunk_cpu_s"] = round(time.process_time() - began_cpu, 3)
+        result["difflib_no_autojunk_changed_lines"] = _changed(opcodes)
     if n <= BASELINE_LIMIT:
         hashed_a, hashed_b = [hash(x) for x in lines_a], [hash(x) for x in lines_b]
         began, began_cpu = time.perf_counter(), time.process_time()
@@ -238,10 +250,11 @@ def main() -> None:
     parser.add_argument("--messages", default="1e5,1e6", help="comma-separated sizes")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--store", action="store_true", help="also import and read back through the archive")
+    parser.add_argument("--repetitive", action="store_true", help="side A nearly all repeats of a few texts")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.repeats, args.store), ensure_ascii=False))
+        print(json.dumps(one(args.one, args.repeats, args.store, args.repetitive), ensure_ascii=False))
         return
     load = os.getloadavg()
     print(f"# load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores shared)", file=sys.stderr)
@@ -256,7 +269,8 @@ def main() -> None:
             "--repeats",
             str(args.repeats),
         ]
-        done = subprocess.run(command + (["--store"] if args.store else []), capture_output=True, text=True)
+        flags = [flag for flag, on in (("--store", args.store), ("--repetitive", args.repetitive)) if on]
+        done = subprocess.run(command + flags, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(done.stderr)
         print(done.stdout.strip())

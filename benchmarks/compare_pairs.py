@@ -4,7 +4,8 @@ Side A is a generated corpus (``benchmarks.corpus``, generic-jsonl with its trut
 ``Message`` objects in file order; side B is A with changes injected at known places: deletions,
 insertions, alterations, re-timed and re-ordered messages, messages given to another sender, kind
 changes (a photo written as ``[图片]``), recalls, a renamed sender, a clock offset and minute precision.
-``Truth`` records which A / B positions each change touched.
+``Truth`` records which A / B positions each change touched. ``repetitive_messages`` is the adversarial
+side A: nearly every text one of a few strings, one sender, bursts in one second.
 """
 
 from __future__ import annotations
@@ -38,6 +39,44 @@ def corpus_messages(n: int, *, seed: int) -> list[Message]:
         truth_path = Path(folder) / "truth.jsonl"
         generate("generic-jsonl", n, Path(folder) / "corpus.jsonl", seed=seed, truth_path=truth_path)
         return list(_read_truth(truth_path))
+
+
+REPEATED = ("好的", "ok", "[图片]", "嗯嗯", "收到", "谢谢")
+
+
+def repetitive_messages(n: int, *, seed: int) -> list[Message]:
+    """``n`` messages in 10 chats of two senders where about 90 % of messages are one of ``REPEATED``
+    (``[图片]`` as an image) in bursts of 1-40 copies of one text within one second, and the rest numbered
+    sentences; 90 % of bursts come from one sender. Worst case for line diffs (difflib without autojunk is quadratic
+    here) and for any aligner that pairs by text."""
+    rng = random.Random(seed)
+    out: list[Message] = []
+    ts = [1_700_000_000_000 + chat * 1_000 for chat in range(10)]
+    while len(out) < n:
+        chat = rng.randrange(10)
+        sender = f"c{chat}_agent" if rng.random() < 0.9 else f"c{chat}_customer"
+        ts[chat] += rng.choice((0, 1_000, 1_000, 2_000, 60_000))
+        if rng.random() < 0.3:  # x 20.5 copies on average: 90 % of messages
+            text = rng.choice(REPEATED)
+            burst = min(rng.randrange(1, 41), n - len(out))
+        else:
+            text, burst = f"第{len(out)}号订单已经处理完毕，请查收", 1
+        kind = MessageKind.IMAGE if text == "[图片]" else MessageKind.TEXT
+        for _ in range(burst):
+            index = len(out)
+            out.append(
+                Message(
+                    conversation=f"chat{chat}",
+                    sender=sender,
+                    ts_ms=ts[chat],
+                    kind=kind,
+                    text=text,
+                    locator=f"line {index + 2}",
+                    id=index,
+                    conversation_id=chat + 1,
+                )
+            )
+    return out
 
 
 def _read_truth(path: Path) -> Iterator[Message]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from chatledger.compare import compare, resolve_side
 from chatledger.store import SQLiteStore
 from tests.conftest import SAMPLES, ImportFn, shared_sample
@@ -54,3 +57,69 @@ def test_whatsapp_txt_against_its_zip_agree(store: SQLiteStore, import_files: Im
     assert comparison.alignment.conversation_map == {
         side_txt.messages[0].conversation_id: side_zip.messages[0].conversation_id
     }
+
+
+def test_a_tampered_copy_of_the_line_export_shows_each_change_in_its_class(
+    store: SQLiteStore, import_files: ImportFn, tmp_path: Path
+) -> None:
+    """The LINE mobile export against a copy edited by hand, one change per class: every change found in
+    its class and nothing else reported (precision and recall 1 on a real file)."""
+    original = MOBILE.read_bytes().decode("utf-8")
+    edits = [
+        ("午前12:03\tA\tあいうえお\r\n", ""),  # deleted
+        (
+            "午前12:09\tB\thttp://huga.com\r\n",
+            "午前12:09\tB\thttp://huga.com\r\n午前12:10\tA\t了解です\r\n",
+        ),  # inserted
+        ("午後07:38\tA\tΨ( 'ч' ☆)", "午後07:38\tA\tΨ( 'ч' ★)"),  # altered
+        ("午後08:40\tB\t☎ 不在着信", "午後09:10\tB\t☎ 不在着信"),  # re-timed by 30 minutes
+        ("午前11:27\tB\t[プレゼント]", "午前11:27\tA\t[プレゼント]"),  # sender
+        ("午前12:30\tB\t[写真]", "午前12:30\tB\t写真"),  # kind: a photo written as text
+        ("午後09:42\tB\t[ボイスメッセージ]", "午後09:42\tBがメッセージの送信を取り消しました"),  # recalled
+    ]
+    tampered = original
+    for old, new in edits:
+        assert tampered.count(old) == 1, old
+        tampered = tampered.replace(old, new)
+    copy = tmp_path / "tampered.txt"
+    copy.write_bytes(tampered.encode("utf-8"))
+    import_files(MOBILE, copy, tz="Asia/Tokyo")
+    comparison = compare(resolve_side(store, str(MOBILE)), resolve_side(store, str(copy)))
+    changed = []
+    for row in comparison.rows:
+        message = comparison.message_a(row) or comparison.message_b(row)
+        assert message is not None
+        changed += [(name, message.text) for name in row.classes if name != "same"]
+    changed.sort()
+    assert changed == [
+        ("altered", "Ψ( 'ч' ☆)"),
+        ("kind", "[写真]"),
+        ("only_a", "あいうえお"),
+        ("only_b", "了解です"),
+        ("recalled", "[ボイスメッセージ]"),
+        ("retimed", "☎ 不在着信"),
+        ("sender", "[プレゼント]"),
+    ]
+    assert comparison.counts["same"] == 22 - 6
+
+
+def test_the_whatsapp_export_from_a_phone_3_minutes_fast_with_a_renamed_contact_is_the_same(
+    store: SQLiteStore, import_files: ImportFn, tmp_path: Path
+) -> None:
+    """Clock skew and a renamed sender on a real file: every time 3 minutes later and Bob saved as
+    Robert; the offset and the pairing are inferred and no message is reported."""
+    txt = shared_sample("whatsapp/android_mdyy_group_system__chat-analytics_4A_11M.txt")
+
+    def later(match: re.Match[str]) -> str:
+        hour, minute = int(match[1]), int(match[2]) + 3
+        return f", {hour + minute // 60:02d}:{minute % 60:02d} - "
+
+    shifted = re.sub(r", (\d\d):(\d\d) - ", later, txt.read_text(encoding="utf-8"))
+    assert "23:59 - Mallory" in shifted
+    copy = tmp_path / "phone_fast.txt"
+    copy.write_text(shifted.replace(" - Bob: ", " - Robert: "), encoding="utf-8")
+    import_files(txt, copy)
+    comparison = compare(resolve_side(store, str(txt)), resolve_side(store, str(copy)))
+    assert comparison.alignment.offset_ms == 180_000
+    assert comparison.alignment.sender_map["Bob"] == "Robert"
+    assert comparison.identical, comparison.counts

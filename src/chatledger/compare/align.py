@@ -4,11 +4,13 @@
    the sender mapping (``我`` on one side is ``wxid_abc`` on the other) and the clock offset (the median
    time difference, at the coarser side's precision: a minute-resolution export against a second one).
 2. **Exact.** Same chat, sender, kind and text within the time tolerance (after the offset), in order.
-3. **Re-timed.** The same, within the wider window, nearest first.
+3. **Re-timed.** The same, within the wider window, nearest first; out of file order only for a text
+   found once in its chat on each side (an anchor): two of many ``好的`` an hour apart are not one message.
 4. **Sender differs.** Same chat, kind and text within the tolerance, other sender.
 5. **Recalled.** A message on one side, the sender's recall notice in its place on the other (at most a
    day later).
-6. **Altered.** Same chat, sender and kind within the window, text similar (rapidfuzz ``fuzz.ratio``).
+6. **Altered.** Same chat, sender and kind within the window, text similar (rapidfuzz ``fuzz.ratio``)
+   but not equal.
 7. **Kind differs.** Same chat and sender within the tolerance, other kind (a photo against ``[图片]``).
 
 Every pass groups by a key and looks only at candidates inside a time window (at most ``_CANDIDATES``
@@ -435,12 +437,15 @@ def _align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions) ->
     m.in_order(exact, Pass.EXACT)
     window = options.window_ms
     in_place = m.order_check()
+    anchored = [-1] * len(a)  # A index -> its anchor partner
+    for i, j in anchors:
+        anchored[i] = j
     m.nearest(
         m.still_free(exact),
         Pass.RETIMED,
         before_ms=window,
         after_ms=window,
-        score=lambda i, j: float(in_place(i, j)),
+        score=lambda i, j: 1.0 if in_place(i, j) else 0.0 if anchored[i] == j else None,
     )
     m.in_order(
         m.groups(
@@ -475,6 +480,8 @@ def _align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions) ->
     cutoff = options.min_similarity
 
     def similarity(i: int, j: int) -> float | None:
+        if text_a[i] == text_b[j]:  # equal texts were the re-timed pass's to pair (or refuse)
+            return None
         value = fuzz.ratio(text_a[i], text_b[j], score_cutoff=cutoff)
         return value if value else None
 
