@@ -103,3 +103,29 @@ def test_show_absent_from_lists_what_a_later_export_lacks(tmp_path: Path) -> Non
     assert "1 archived messages in this span are absent from this file" in done.stdout
     absent = json.loads(run(db, "show", "Ana", "--absent-from", "2", "--json").stdout)
     assert [m["text"] for m in absent["absent"]] == ["message 4"]
+
+
+def test_the_import_summary_lists_twenty_chats_and_quiet_only_those_with_absent_messages(
+    tmp_path: Path,
+) -> None:
+    from tests.quality.conftest import write_chats
+
+    t = 1_700_000_000
+    chats = [
+        (f"wxid_{n}", f"客户{n}", [(t + n, f"wxid_{n}", "你好"), (t + 99, "kf", "在的")]) for n in range(25)
+    ]
+    db = tmp_path / "a.db"
+    done = run(db, "import", str(write_chats(tmp_path / "a.jsonl", chats)), "--tz", "UTC")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(" new\n") == 1 + 20 and "… and 5 more chats" in done.stdout
+    later = [(chat, title, rows[1:]) if chat == "wxid_3" else (chat, title, [*rows, (t + 200, "kf", "再见")])
+             for chat, title, rows in chats]  # fmt: skip
+    quiet = run(db, "import", str(write_chats(tmp_path / "b.jsonl", later)), "--tz", "UTC", "--quiet")
+    assert quiet.returncode == 0, quiet.stderr
+    listed = [
+        line for line in quiet.stdout.splitlines() if line.startswith("  客户")
+    ]  # ids renumbered: 1 new
+    assert (
+        len(listed) == 1 and listed[0].startswith("  客户3 [wechat]") and "1 archived messages" in listed[0]
+    )
+    assert "73 messages read, 25 new." in quiet.stdout

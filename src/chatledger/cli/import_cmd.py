@@ -51,7 +51,10 @@ def import_command(
             "--option", "-o", help="Importer option NAME=VALUE, e.g. date_order=dmy or mapping=map.toml."
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No progress bar; chats listed only where messages are absent."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Import chat exports: one transaction, every original hashed and kept, re-imports add nothing twice.
@@ -80,6 +83,9 @@ def import_command(
     _print_result(result, quiet=quiet)
 
 
+_CHATS_LISTED = 20  # per source; --quiet lists only chats with absent messages
+
+
 def _print_result(result: ImportResult, *, quiet: bool) -> None:
     for source in result.sources:
         if source.status == "imported":
@@ -89,13 +95,16 @@ def _print_result(result: ImportResult, *, quiet: bool) -> None:
                 f"{source.messages:,} messages, {source.new:,} new"
                 + (f", encoding {source.encoding}" if source.encoding and source.encoding != "utf-8" else "")
             )
-            for conv in source.conversations:
-                line = (
-                    f"  {escape(conv.title)} [{conv.platform}]: {conv.messages:,} messages, {conv.new:,} new"
-                )
+            listed = [c for c in source.conversations if c.absent or not quiet]
+            for conv in listed[:_CHATS_LISTED]:
+                line = f"  {escape(conv.title)} {escape(f'[{conv.platform}]')}: {conv.messages:,} messages, {conv.new:,} new"
                 if conv.absent:
                     line += f", [yellow]{conv.absent:,} archived messages in this span are absent from this file[/]"
                 out.print(line)
+            if len(listed) > _CHATS_LISTED:
+                out.print(
+                    f"  … and {len(listed) - _CHATS_LISTED:,} more chats (`chatledger chats` lists them)"
+                )
             if source.findings:
                 total = sum(source.findings.values())
                 counts = ", ".join(f"{n} {severity}" for severity, n in source.findings.items())
