@@ -808,14 +808,13 @@ class _MessageWriter:
         known = self.store.known_keys(self.source_id, lookup) if lookup else {}
         if known:
             self.checks.hold_conflicts(items, known)  # a copy differing from the archived one is kept
-        if not known and len({item[5] for item in items}) == len(items):
-            # The common case: every message is new and distinct; no per-message work is left.
-            batch = [
-                NewMessage(m, key, 0, conversation_id, sender_id, None, tokens, leaf, chars)
-                for m, conversation_id, sender_id, _, _, key, tokens, leaf, chars in items
-            ]
-        else:
-            batch = self._resolve(items, known, look_up_all=look_up_all)
+        # Every message new and distinct, as most are; then only repeats and archived ones are revisited.
+        batch = [
+            NewMessage(m, key, 0, conversation_id, sender_id, None, tokens, leaf, chars)
+            for m, conversation_id, sender_id, _, _, key, tokens, leaf, chars in items
+        ]
+        if known or len({item[5] for item in items}) != len(items):
+            self._resolve(items, batch, known, look_up_all=look_up_all)
         new = self.store.add_messages(self.source_id, batch)
         self.checks.observe(items, batch)
         self.new += new
@@ -827,23 +826,26 @@ class _MessageWriter:
         return len(batch)
 
     def _resolve(
-        self, items: list[_Pending], known: dict[bytes, tuple[int, bool]], *, look_up_all: bool
-    ) -> list[NewMessage]:
-        """Identity for a batch holding repeats or already archived messages."""
-        batch = []
+        self,
+        items: list[_Pending],
+        batch: list[NewMessage],
+        known: dict[bytes, tuple[int, bool]],
+        *,
+        look_up_all: bool,
+    ) -> None:
+        """Identity in ``batch`` (``items`` as new messages) for repeats and messages already archived."""
         taken: set[bytes] = set()
-        for message, conversation_id, sender_id, platform, text, key, tokens, leaf, chars in items:
-            ordinal = 0
+        for index, (message, conversation_id, sender_id, platform, text, key, tokens, _, chars) in enumerate(
+            items
+        ):
             if key in taken or (key in known and known[key][1]):
                 message, key, ordinal = self._next_identity(
                     message, conversation_id, platform, text, taken, known, look_up=look_up_all
                 )
                 chat = self.identity[conversation_id]
                 leaf = _message_leaf(message, platform, chat, key, ordinal, self.source_sha256)
-            taken.add(key)
-            existing = known.get(key)
-            batch.append(
-                NewMessage(
+                existing = known.get(key)
+                batch[index] = NewMessage(
                     message,
                     key,
                     ordinal,
@@ -854,8 +856,9 @@ class _MessageWriter:
                     leaf,
                     chars,
                 )
-            )
-        return batch
+            elif key in known:
+                batch[index] = batch[index]._replace(existing_id=known[key][0])
+            taken.add(key)
 
     def _next_identity(
         self,
