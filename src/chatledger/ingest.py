@@ -49,7 +49,7 @@ from chatledger.model import (
 from chatledger.search.tokens import DELIMITER, index_characters, index_tokens
 from chatledger.store import SOURCE_LEAF, KeyCollision, NewMessage, SourceCoverage, Store
 
-BATCH = 5000
+BATCH = 5000  # messages written at once: a batch is written when at least this many are pending
 _MAX_ORDINAL_PROBES = 1_000_000
 PROCESS_MIN_BYTES = 2 << 20
 """Files at least this large are parsed in a worker process (where ``fork`` exists); below it the
@@ -370,11 +370,10 @@ class _Importer:
                     if event.encoding is not None:  # only text formats decode
                         encodings.append(event.encoding)
                     continue
-                for item in event:
-                    writer.add(item)
-                    if writer.pending_count >= BATCH:
-                        self.progress.advance_messages(writer.flush())
-                        gc.collect(1)  # after the batch is written: only what outlives it is traversed
+                writer.add_all(event)
+                if writer.pending_count >= BATCH:
+                    self.progress.advance_messages(writer.flush())
+                    gc.collect(1)  # after the batch is written: only what outlives it is traversed
             writer.finish()
             if writer.messages == 0:
                 raise EmptySourceError(str(path), source.format)
@@ -709,13 +708,15 @@ class _MessageWriter:
     def pending_count(self) -> int:
         return len(self.pending)
 
-    def add(self, item: _Item) -> None:
-        if type(item) is tuple:
-            self._add_message(*item)
-        elif isinstance(item, Conversation):
-            self._conversation(item)
-        elif isinstance(item, Participant):
-            self._participant(item)
+    def add_all(self, items: list[_Item]) -> None:
+        add_message = self._add_message
+        for item in items:
+            if type(item) is tuple:
+                add_message(*item)
+            elif isinstance(item, Conversation):
+                self._conversation(item)
+            elif isinstance(item, Participant):
+                self._participant(item)
 
     def _conversation(self, conversation: Conversation) -> int:
         original_id, original_platform = conversation.platform_id, conversation.platform.value
