@@ -46,10 +46,10 @@ from chatledger.model import (
     Source,
     TimePrecision,
 )
-from chatledger.search.tokens import index_tokens
+from chatledger.search.tokens import DELIMITER, index_characters, index_tokens
 from chatledger.store import SOURCE_LEAF, KeyCollision, NewMessage, SourceCoverage, Store
 
-BATCH = 5000
+BATCH = 5000  # messages written at once: a batch is written when at least this many are pending
 _MAX_ORDINAL_PROBES = 1_000_000
 PROCESS_MIN_BYTES = 2 << 20
 """Files at least this large are parsed in a worker process (where ``fork`` exists); below it the
@@ -362,18 +362,18 @@ class _Importer:
             _in_worker(parsing, self.progress) if in_worker else _in_process(parsing) as events,
         ):
             for event in events:
-                gc.collect(1)
                 if isinstance(event, _PartEnd):
                     self.progress.advance_messages(writer.flush())
+                    gc.collect(1)
                     result.warnings.extend(event.warnings)
                     meta.update(event.meta)
                     if event.encoding is not None:  # only text formats decode
                         encodings.append(event.encoding)
                     continue
-                for item in event:
-                    writer.add(item)
-                    if writer.pending_count >= BATCH:
-                        self.progress.advance_messages(writer.flush())
+                writer.add_all(event)
+                if writer.pending_count >= BATCH:
+                    self.progress.advance_messages(writer.flush())
+                    gc.collect(1)  # after the batch is written: only what outlives it is traversed
             writer.finish()
             if writer.messages == 0:
                 raise EmptySourceError(str(path), source.format)
@@ -398,10 +398,10 @@ class _Importer:
         return result
 
 
-_Prepared = tuple[Message, str, str, str, bytes, str, bytes]
+_Prepared = tuple[Message, str, str, str, bytes, str, bytes, str]
 """A parsed message made ready where it was parsed: the message, its platform (value), the chat id its key was
-computed with, its normalised text, its first identity key (ordinal 0), its search-index tokens and its ledger
-leaf hash (for that key)."""
+computed with, its normalised text, its first identity key (ordinal 0), its search-index tokens, its ledger
+leaf hash (for that key) and its distinct index characters (``NewMessage.chars``)."""
 _Item = _Prepared | Conversation | Participant
 
 
@@ -474,15 +474,16 @@ def _prepare(
     text = normalise_text(message.text)
     key = _first_key(message, value, chat, text)
     leaf = _message_leaf(message, value, chat, key, 0, source_sha256)
-    return message, value, chat, text, key, index_tokens(message.text), leaf
+    tokens = index_tokens(message.text)
+    return message, value, chat, text, key, tokens, leaf, DELIMITER.join(index_characters(tokens))
 
 
 @contextmanager
 def _collecting_per_batch() -> Iterator[None]:
     """Importing allocates millions of short-lived, acyclic containers; the collector's own pace (a pass
     every 700 allocations, whole-heap passes as the caches grow) cost a quarter of an import (measured).
-    Automatic collection pauses; the loops run ``gc.collect(1)`` once a batch, which still frees any
-    cycles a parser leaves behind."""
+    Automatic collection pauses; the loops run ``gc.collect(1)`` once a batch (the writer's, once it is
+    written), which still frees any cycles a parser leaves behind."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -668,9 +669,9 @@ def _resolve_chat(store: Store, ref: str) -> Conversation:
     return found[0]
 
 
-_Pending = tuple[Message, int, int | None, str, str, bytes, str, bytes]
-"""A parsed message: conversation row, sender row, platform, normalised text, first identity key, tokens, and
-the leaf hash for that key."""
+_Pending = tuple[Message, int, int | None, str, str, bytes, str, bytes, str]
+"""A parsed message: conversation row, sender row, platform, normalised text, first identity key, tokens, the
+leaf hash for that key, and the index characters."""
 
 
 class _MessageWriter:
@@ -707,13 +708,15 @@ class _MessageWriter:
     def pending_count(self) -> int:
         return len(self.pending)
 
-    def add(self, item: _Item) -> None:
-        if type(item) is tuple:
-            self._add_message(*item)
-        elif isinstance(item, Conversation):
-            self._conversation(item)
-        elif isinstance(item, Participant):
-            self._participant(item)
+    def add_all(self, items: list[_Item]) -> None:
+        add_message = self._add_message
+        for item in items:
+            if type(item) is tuple:
+                add_message(*item)
+            elif isinstance(item, Conversation):
+                self._conversation(item)
+            elif isinstance(item, Participant):
+                self._participant(item)
 
     def _conversation(self, conversation: Conversation) -> int:
         original_id, original_platform = conversation.platform_id, conversation.platform.value
@@ -742,7 +745,15 @@ class _MessageWriter:
         return participant_id
 
     def _add_message(
-        self, message: Message, platform: str, chat: str, text: str, key: bytes, tokens: str, leaf: bytes
+        self,
+        message: Message,
+        platform: str,
+        chat: str,
+        text: str,
+        key: bytes,
+        tokens: str,
+        leaf: bytes,
+        chars: str,
     ) -> None:
         conversation_id = self.conversations.get((platform, message.conversation))
         if conversation_id is None:
@@ -768,7 +779,7 @@ class _MessageWriter:
             chat = self.identity[conversation_id]
             key = _first_key(message, platform, chat, text)
             leaf = _message_leaf(message, platform, chat, key, 0, self.source_sha256)
-        self.pending.append((message, conversation_id, sender_id, platform, text, key, tokens, leaf))
+        self.pending.append((message, conversation_id, sender_id, platform, text, key, tokens, leaf, chars))
         meta = self.conversation_meta[conversation_id]
         ts_ms = message.ts_ms
         if meta.messages == 0:
@@ -798,14 +809,13 @@ class _MessageWriter:
         known = self.store.known_keys(self.source_id, lookup) if lookup else {}
         if known:
             self.checks.hold_conflicts(items, known)  # a copy differing from the archived one is kept
-        if not known and len({item[5] for item in items}) == len(items):
-            # The common case: every message is new and distinct; no per-message work is left.
-            batch = [
-                NewMessage(m, key, 0, conversation_id, sender_id, None, tokens, leaf)
-                for m, conversation_id, sender_id, _, _, key, tokens, leaf in items
-            ]
-        else:
-            batch = self._resolve(items, known, look_up_all=look_up_all)
+        # Every message new and distinct, as most are; then only repeats and archived ones are revisited.
+        batch = [
+            NewMessage(m, key, 0, conversation_id, sender_id, None, tokens, leaf, chars)
+            for m, conversation_id, sender_id, _, _, key, tokens, leaf, chars in items
+        ]
+        if known or len({item[5] for item in items}) != len(items):
+            self._resolve(items, batch, known, look_up_all=look_up_all)
         new = self.store.add_messages(self.source_id, batch)
         self.checks.observe(items, batch)
         self.new += new
@@ -817,23 +827,26 @@ class _MessageWriter:
         return len(batch)
 
     def _resolve(
-        self, items: list[_Pending], known: dict[bytes, tuple[int, bool]], *, look_up_all: bool
-    ) -> list[NewMessage]:
-        """Identity for a batch holding repeats or already archived messages."""
-        batch = []
+        self,
+        items: list[_Pending],
+        batch: list[NewMessage],
+        known: dict[bytes, tuple[int, bool]],
+        *,
+        look_up_all: bool,
+    ) -> None:
+        """Identity in ``batch`` (``items`` as new messages) for repeats and messages already archived."""
         taken: set[bytes] = set()
-        for message, conversation_id, sender_id, platform, text, key, tokens, leaf in items:
-            ordinal = 0
+        for index, (message, conversation_id, sender_id, platform, text, key, tokens, _, chars) in enumerate(
+            items
+        ):
             if key in taken or (key in known and known[key][1]):
                 message, key, ordinal = self._next_identity(
                     message, conversation_id, platform, text, taken, known, look_up=look_up_all
                 )
                 chat = self.identity[conversation_id]
                 leaf = _message_leaf(message, platform, chat, key, ordinal, self.source_sha256)
-            taken.add(key)
-            existing = known.get(key)
-            batch.append(
-                NewMessage(
+                existing = known.get(key)
+                batch[index] = NewMessage(
                     message,
                     key,
                     ordinal,
@@ -842,9 +855,11 @@ class _MessageWriter:
                     existing[0] if existing else None,
                     tokens,
                     leaf,
+                    chars,
                 )
-            )
-        return batch
+            elif key in known:
+                batch[index] = batch[index]._replace(existing_id=known[key][0])
+            taken.add(key)
 
     def _next_identity(
         self,

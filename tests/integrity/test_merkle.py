@@ -81,6 +81,19 @@ def test_append_reports_completed_nodes() -> None:
     assert len(seen) == 63  # every interior node of a perfect tree of 64 leaves, once
 
 
+@pytest.mark.parametrize("stride", STRIDES)
+def test_extend_equals_appends_filtered_by_stride(stride: int) -> None:
+    one, many = CompactRange(), CompactRange()
+    for start, end in ((0, 1), (1, 5), (5, 64), (64, 64), (64, 200)):
+        hashes = [hash_leaf(entry) for entry in ENTRIES[start:end]]
+        expected = [node for h in hashes for node in one.append(h) if node[0] % stride == 0]
+        assert many.extend(hashes, stride) == expected
+        assert (many.size, many.root()) == (one.size, one.root()) == (end, ref_root(end))
+    with pytest.raises(ValueError, match="leaf hash"):
+        many.extend([hash_leaf(b"x"), b"short"])
+    assert many.size == 201  # the leaf before the bad one was added
+
+
 def test_stride_keeps_few_hashes() -> None:
     assert built(1).stored_hashes == 2 * 300 - (300).bit_count()
     assert built(4).stored_hashes < 300 * 16 // 15 + 5

@@ -108,3 +108,8 @@ def test_not_an_archive(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(ArchiveError, match="not a chatledger archive"):
         SQLiteStore(path)
+
+
+def test_search_indexes_gather_8_mib_of_terms_before_writing(store: SQLiteStore) -> None:
+    for table in ("message_search", "message_chars"):
+        assert store._all(f"SELECT v FROM {table}_config WHERE k = 'hashsize'") == [(8 << 20,)]

@@ -67,7 +67,7 @@ _NOTICE_KINDS = frozenset({MessageKind.SYSTEM, MessageKind.RECALL})
 
 # (conversation id, locator, ts_ms, offset, final key, existing archive id): a message, before its id is known
 _Ref = tuple[int, str, int, int, bytes, int | None]
-_Pending = tuple[Message, int, int | None, str, str, bytes, str, bytes]
+_Pending = tuple[Message, int, int | None, str, str, bytes, str, bytes, str]
 """ingest's parsed message: message, chat row, sender row, platform, normalised text, first key, tokens."""
 
 

@@ -73,6 +73,7 @@ def key_by_content(
 # these functions only: the import builds them from parsed messages, ``verify`` from archived rows, and
 # a proof carries the object itself so that a third party can re-hash it.
 
+_new_tuple = tuple.__new__
 MESSAGE_LEAF_TYPE = "chatledger/message/1"
 SOURCE_LEAF_TYPE = "chatledger/source/1"
 
@@ -199,28 +200,34 @@ def message_evidence(
     message: Message, platform: str, chat: str, key: bytes, ordinal: int, source_sha256: str
 ) -> MessageEvidence:
     """A parsed message as it will be archived: in chat ``chat`` with identity ``key``/``ordinal``."""
-    return MessageEvidence(
-        platform,
-        chat,
-        message.sender,
-        message.sender_name,
-        message.ts_ms,
-        message.utc_offset_min,
-        str(message.precision),
-        str(message.kind),
-        message.text,
-        message.platform_msg_id,
-        message.reply_to,
-        message.forwarded_from,
-        message.edited_ts_ms,
-        key.hex(),
-        ordinal,
-        source_sha256,
-        message.locator,
-        message.extra or None,
-        tuple(
-            (a.name, str(a.kind), str(a.status), a.path, a.size, a.sha256, a.md5, a.mime_type)
-            for a in message.attachments
+    attachments = message.attachments
+    return _new_tuple(
+        MessageEvidence,  # tuple.__new__ skips the named tuple's Python-level __new__ (once per message)
+        (
+            platform,
+            chat,
+            message.sender,
+            message.sender_name,
+            message.ts_ms,
+            message.utc_offset_min,
+            str(message.precision),
+            str(message.kind),
+            message.text,
+            message.platform_msg_id,
+            message.reply_to,
+            message.forwarded_from,
+            message.edited_ts_ms,
+            key.hex(),
+            ordinal,
+            source_sha256,
+            message.locator,
+            message.extra or None,
+            tuple(
+                (a.name, str(a.kind), str(a.status), a.path, a.size, a.sha256, a.md5, a.mime_type)
+                for a in attachments
+            )
+            if attachments
+            else (),
         ),
     )
 

@@ -242,6 +242,26 @@ class CompactRange:
         self._size = n + 1
         return created
 
+    def extend(self, leaf_hashes: Iterable[bytes], stride: int = 1) -> list[Node]:
+        """Add leaves in order; return the interior nodes they completed on levels divisible by
+        ``stride``, in the order ``append`` reports them (one loop: the import appends a leaf per message)."""
+        n = self._size
+        hashes = self._hashes
+        kept: list[Node] = []
+        for h in leaf_hashes:
+            if len(h) != HASH_SIZE:
+                raise ValueError(f"leaf hash is {len(h)} bytes, want {HASH_SIZE}")
+            level = 0
+            while n >> level & 1:
+                h = hash_children(hashes.pop(), h)
+                level += 1
+                if level % stride == 0:
+                    kept.append((level, n >> level, h))
+            hashes.append(h)
+            n += 1
+            self._size = n
+        return kept
+
     def root(self) -> bytes:
         """The root of the tree of ``size`` leaves."""
         if not self._hashes:

@@ -31,8 +31,9 @@ class KeyCollision(Exception):
 
 class NewMessage(NamedTuple):
     """A parsed message ready for the archive: its identity key, resolved row ids, its search-index
-    tokens (``chatledger.search.tokens.index_tokens`` of its text; None: the store computes them) and its
-    ledger leaf hash (``integrity.canonical.message_leaf_hash``; required for a new message)."""
+    tokens (``chatledger.search.tokens.index_tokens`` of its text; None: the store computes them), its
+    ledger leaf hash (``integrity.canonical.message_leaf_hash``; required for a new message) and its index
+    characters (``index_characters`` of the tokens joined by ``DELIMITER``; None: computed from the tokens)."""
 
     message: Message
     key: bytes
@@ -42,6 +43,7 @@ class NewMessage(NamedTuple):
     existing_id: int | None = None
     tokens: str | None = None
     leaf_hash: bytes | None = None
+    chars: str | None = None
 
 
 SOURCE_LEAF = 0

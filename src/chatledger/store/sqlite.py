@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from importlib import resources
-from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -505,9 +504,10 @@ class SQLiteStore(SQLiteLedgerMixin):
         sightings: list[tuple[int, int, str]] = []
         attachments: list[tuple[Any, ...]] = []
         search_rows: list[tuple[int, str]] = []
+        characters: list[str | None] = []
         leaves: list[tuple[int, bytes]] = []
         fields = _MESSAGE_FIELDS
-        for message, key, ordinal, conversation_id, sender_id, existing_id, tokens, leaf_hash in batch:
+        for message, key, ordinal, conversation_id, sender_id, existing_id, tokens, leaf_hash, chars in batch:
             if existing_id is not None:
                 sightings.append((existing_id, source_id, message.locator))
                 continue
@@ -517,6 +517,7 @@ class SQLiteStore(SQLiteLedgerMixin):
                 raise ArchiveError(f"{message.locator}: a new message needs its ledger leaf hash")
             leaves.append((next_id, leaf_hash))
             search_rows.append((next_id, index_tokens(message.text) if tokens is None else tokens))
+            characters.append(chars)
             rows.append(
                 (next_id, key, conversation_id, sender_id, ordinal, source_id)
                 + fields(message)
@@ -527,7 +528,7 @@ class SQLiteStore(SQLiteLedgerMixin):
                     (next_id, a.name, a.kind, a.status, a.path, a.size, a.sha256, a.md5, a.mime_type)
                     for a in message.attachments
                 )
-        self._insert_batch(rows, sightings, attachments, search_rows)
+        self._insert_batch(rows, sightings, attachments, search_rows, characters)
         self.append_leaves(MESSAGE_LEAF, leaves)
         return len(rows)
 
@@ -537,6 +538,7 @@ class SQLiteStore(SQLiteLedgerMixin):
         sightings: list[tuple[int, int, str]],
         attachments: list[tuple[Any, ...]],
         search_rows: list[tuple[int, str]],
+        characters: list[str | None],
     ) -> None:
         before = self._db.total_changes()
         self._db.executemany(
@@ -553,7 +555,7 @@ class SQLiteStore(SQLiteLedgerMixin):
             )
             raise KeyCollision("a key of this batch is archived already")
         # The search index is written in the same transaction: archive and index never disagree.
-        self._index_rows(search_rows)
+        self._index_rows(search_rows, characters)
         if sightings:
             self._db.executemany(
                 "INSERT INTO sightings (message_id, source_id, locator) VALUES (?, ?, ?)", sightings
@@ -565,15 +567,20 @@ class SQLiteStore(SQLiteLedgerMixin):
                 attachments,
             )
 
-    def _index_rows(self, rows: list[tuple[int, str]]) -> None:
-        """Index messages given as (id, ``index_tokens`` of the text): tokens, characters, character counts."""
+    def _index_rows(self, rows: list[tuple[int, str]], characters: Sequence[str | None] = ()) -> None:
+        """Index messages given as (id, ``index_tokens`` of the text), with their ``NewMessage.chars`` where
+        known: tokens, characters, character counts."""
         self._db.executemany("INSERT INTO message_search (rowid, tokens) VALUES (?, ?)", rows)
-        characters = [index_characters(tokens) for _, tokens in rows]
+        joined = [
+            DELIMITER.join(index_characters(tokens)) if chars is None else chars
+            for (_, tokens), chars in zip(rows, characters or [None] * len(rows), strict=True)
+        ]
         self._db.executemany(
             "INSERT INTO message_chars (rowid, chars) VALUES (?, ?)",
-            zip([message_id for message_id, _ in rows], map(DELIMITER.join, characters), strict=True),
+            zip([message_id for message_id, _ in rows], joined, strict=True),
         )
-        self._char_counts.update(chain.from_iterable(characters))
+        # Characters are single code points: counting one string of them all runs in C.
+        self._char_counts.update("".join(joined).replace(DELIMITER, ""))
 
     def record_coverage(self, coverage: SourceCoverage) -> None:
         self._require_transaction()

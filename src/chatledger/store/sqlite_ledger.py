@@ -163,14 +163,9 @@ class SQLiteLedgerMixin:
         if not entries:
             return
         frontier = self._current_frontier()
-        stride = _HashReader.stride
-        leaves = []
-        nodes = []
-        for ref, leaf_hash in entries:
-            leaves.append((frontier.size, kind, ref, leaf_hash))
-            for node in frontier.append(leaf_hash):
-                if node[0] % stride == 0:
-                    nodes.append(node)
+        start = frontier.size
+        leaves = [(start + i, kind, ref, leaf_hash) for i, (ref, leaf_hash) in enumerate(entries)]
+        nodes = frontier.extend([leaf_hash for _, leaf_hash in entries], _HashReader.stride)
         try:
             self._db.executemany("INSERT INTO ledger_leaf (idx, kind, ref, hash) VALUES (?, ?, ?, ?)", leaves)
             if nodes:
