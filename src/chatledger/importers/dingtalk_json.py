@@ -87,6 +87,9 @@ class DingTalkRobotJsonImporter:
         "anything else taken out of DingTalk, write a mapping file and use `generic-csv` / "
         "`generic-jsonl` (docs/generic-mapping.md)."
     )
+    extra_kept: ClassVar[str] = (
+        "mentions (`atUsers`), `msgtype` unless text, media references (`download_code`, `duration`, `fileId`, `spaceId`); robot-wide ids (`robotCode`, `chatbotUserId`, `senderCorpId`) once in the source's meta, the second sender id only in the kept file"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json", ".jsonl")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "attachments", "seconds", "multi_chat"}

@@ -108,6 +108,9 @@ class DiscordDceJsonImporter:
         "the channel as JSON; import the `.json` file, and every `name [part N].json` when the "
         "export was partitioned."
     )
+    extra_kept: ClassVar[str] = (
+        "fields not read into columns and not empty or false (embeds, stickers, pins, interactions, a reference to another channel), reactions as emoji, count and user ids, mentions as user ids, `author_is_bot`, call end times, a system event's `type`/`actor`/`actor_id`; author objects and avatar URLs only in the kept file"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "edits", "reactions", "attachments", "system", "seconds", "zone"}

@@ -133,6 +133,9 @@ class FeishuJsonImporter:
         "open.larksuite.com) and save each response page, or the message objects one per line, as"
         " JSON/JSONL."
     )
+    extra_kept: ClassVar[str] = (
+        "the parsed `content` (but a plain text's, which is the text column), `msg_type` unless text, `mentions`, thread ids (`root_id`, `thread_id`, `upper_message_id`), `bot`/`sender_type`, `deleted`, `edited`; the sender id type once in the source's meta"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json", ".jsonl")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "edits", "recalls", "attachments", "system", "seconds", "multi_chat"}

@@ -532,6 +532,9 @@ class GenericJsonlImporter(_Generic):
         "file of message records can be read with a mapping file: `chatledger import FILE "
         "--option mapping=MAP.toml` (docs/generic-mapping.md)."
     )
+    extra_kept: ClassVar[str] = (
+        "the canonical layout's own `extra` object as written; nothing for a mapped layout (the record stays in the kept file at its locator)"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
 
     def sniff(self, source: SourceFile) -> float:
@@ -560,6 +563,9 @@ class GenericJsonImporter(_Generic):
         "records from another tool read with a mapping file: `chatledger import FILE --option "
         "mapping=MAP.toml` (docs/generic-mapping.md)."
     )
+    extra_kept: ClassVar[str] = (
+        "the canonical layout's own `extra` object as written; nothing for a mapped layout (the record stays in the kept file at its locator)"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
 
     def sniff(self, source: SourceFile) -> float:
@@ -583,6 +589,9 @@ class GenericCsvImporter(_Generic):
         "Any CSV with a header row (a spreadsheet, another tool's export): write a mapping file "
         "naming the columns (docs/generic-mapping.md) and run `chatledger import FILE --format "
         "generic-csv --option mapping=MAP.toml`."
+    )
+    extra_kept: ClassVar[str] = (
+        "nothing: the mapped columns are the message; the row stays in the kept file at its locator"
     )
     suffixes: ClassVar[tuple[str, ...]] = (".csv", ".tsv", ".txt")
 

@@ -150,6 +150,9 @@ class MessengerJsonImporter(_MetaJson):
         "information*, choose format **JSON** (not HTML); import "
         "`messages/inbox/<name>_<id>/message_1.json` (and `message_2.json`, …) from the archive."
     )
+    extra_kept: ClassVar[str] = (
+        "fields not read into columns and not empty or false (reactions, shares, call durations, `ip`, `is_unsent`), mojibake repaired; the mojibake originals only in the kept file (repairs counted in the source's meta)"
+    )
 
     def sniff(self, source: SourceFile) -> float:
         if not self._looks_meta(source):
@@ -168,6 +171,9 @@ class InstagramJsonImporter(_MetaJson):
         "Instagram → Accounts Center → *Your information and permissions* → *Download your "
         "information*, choose format **JSON** (not HTML); import "
         "`messages/inbox/<name>_<id>/message_1.json` (and `message_2.json`, …) from the archive."
+    )
+    extra_kept: ClassVar[str] = (
+        "fields not read into columns and not empty or false (reactions, shares, call durations, `is_unsent`), mojibake repaired; the mojibake originals only in the kept file (repairs counted in the source's meta)"
     )
 
     def sniff(self, source: SourceFile) -> float:

@@ -136,6 +136,9 @@ class SlackExportImporter:
         "Export* (public channels only on Free/Pro; private channels and DMs need "
         "Business+/Enterprise) and downloads the `.zip`; import the zip as is."
     )
+    extra_kept: ClassVar[str] = (
+        "`subtype`, `thread_ts` and reply counts, reactions, legacy attachments, pins, `edited` (who edited), `raw_text` when mrkdwn was rewritten, system-event fields, unknown fields; not `blocks`, `user_profile`/`bot_profile`, `client_msg_id`, team ids, per-viewer state or the thread's reply lists (all in the kept file)"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".zip",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {

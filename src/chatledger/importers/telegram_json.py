@@ -131,6 +131,9 @@ class TelegramJsonImporter:
         "Telegram data* (whole account) or, in a chat, ⋮ → *Export chat history*; choose "
         "*Machine-readable JSON* and pick `result.json`."
     )
+    extra_kept: ClassVar[str] = (
+        "every message field not read into columns (service actions with their actor, media details such as sizes, durations and dimensions, stickers, polls, locations, `links` from text entities, a hidden forward's `forwarded_from`)"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "edits", "attachments", "system", "seconds", "zone", "multi_chat"}

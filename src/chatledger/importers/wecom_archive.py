@@ -108,6 +108,9 @@ class WeComArchiveImporter:
         "the plaintext message objects as a JSON array or one per line; chatledger neither calls "
         "the SDK nor decrypts."
     )
+    extra_kept: ClassVar[str] = (
+        "the payload under its `msgtype` (but a plain text's `{content}`, which is the text column), `msgtype` unless text, `action` unless send, a group message's `tolist`, red-packet `amount_yuan`"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json", ".jsonl")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "recalls", "attachments", "system", "seconds", "multi_chat"}
