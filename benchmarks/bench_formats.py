@@ -10,9 +10,13 @@ conversations, senders, timing, texts and message-kind mix, in the field shapes 
 under ``tests/importers/samples/<platform>/``. Then:
 
 * parse-only: ``importer.parse(SourceFile(path), ctx)`` iterated in this process (median of 3), counting
-  the ``Message`` items it yields;
+  the ``Message`` items it yields; wall and CPU seconds;
 * end to end: ``chatledger --db X import FILE --format NAME --quiet --tz UTC`` in a child process into a
-  fresh archive (wall time and peak RSS; median of ``--repeats``).
+  fresh archive (median of ``--repeats``): wall time, CPU seconds of the whole process tree (user + sys,
+  the forked parse worker included) and peak RSS of its largest process. ``--parse-only`` skips it.
+
+CPU seconds are the figure on a shared machine; each row records the load average when it started and the
+code commit it ran.
 
 Results: ``benchmarks/out/formats_<n>.json`` (merged with earlier runs of other formats at the same N)
 and a markdown table on stdout. ``email-eml`` holds one message per file, so it is measured on a folder
@@ -27,8 +31,10 @@ import csv
 import gc
 import json
 import os
+import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +47,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from benchmarks._measure import median_run
 from benchmarks.corpus import generate
 
 ROOT = Path(__file__).resolve().parent
@@ -948,8 +953,8 @@ def input_files(path: Path) -> list[Path]:
     return sorted(p for p in path.iterdir()) if path.is_dir() else [path]
 
 
-def parse_only(name: str, path: Path, options: dict[str, str]) -> tuple[float, int, list[str]]:
-    """Seconds to iterate the importer over the input and the number of Message items it yielded."""
+def parse_only(name: str, path: Path, options: dict[str, str]) -> tuple[float, float, int, list[str]]:
+    """Wall and CPU seconds to iterate the importer over the input, and the Message items it yielded."""
     from chatledger import importers
     from chatledger.importers.base import ImportContext, SourceFile
     from chatledger.model import Message
@@ -958,20 +963,39 @@ def parse_only(name: str, path: Path, options: dict[str, str]) -> tuple[float, i
     ctx = ImportContext(zone=ZoneInfo("UTC"), zone_name="UTC", options=dict(options))
     count = 0
     gc.collect()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for file in input_files(path):
         for item in importer.parse(SourceFile(file), ctx):
             if isinstance(item, Message):
                 count += 1
-    return time.perf_counter() - start, count, ctx.warnings
+    return time.perf_counter() - start, time.process_time() - cpu, count, ctx.warnings
 
 
-def end_to_end(
-    name: str, path: Path, options: dict[str, str], repeats: int
-) -> tuple[float, float, list[float]]:
+@dataclass(slots=True)
+class ChildRun:
+    seconds: float
+    cpu_s: float  # user + sys of the child and every process it waited for
+    peak_mb: float  # the largest of those processes
+
+
+def run_child(command: list[str]) -> ChildRun:
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, stderr = child.communicate()
+    seconds = time.perf_counter() - start
+    if child.returncode != 0:
+        raise RuntimeError(
+            f"{command[0]} exited {child.returncode}: {stderr.decode(errors='replace')[-500:]}"
+        )
+    # run in a fresh wrapper (_isolated): its children are this command and the processes it waited for
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ChildRun(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def end_to_end(name: str, path: Path, options: dict[str, str], repeats: int) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-formats-"))
     try:
-        seconds, peaks = [], []
+        runs: list[ChildRun] = []
         for i in range(repeats):
             command = [
                 str(CHATLEDGER),
@@ -987,31 +1011,62 @@ def end_to_end(
             ]
             for key, value in options.items():
                 command += ["--option", f"{key}={value}"]
-            run, _ = median_run(command, 1)
-            seconds.append(run.seconds)
-            peaks.append(run.peak_mb)
+            runs.append(_isolated(command))
             for leftover in work.iterdir():
                 if leftover.is_dir():
                     shutil.rmtree(leftover)
                 else:
                     leftover.unlink()
-        return statistics.median(seconds), statistics.median(peaks), seconds
+        return {
+            "e2e_s": round(statistics.median(r.seconds for r in runs), 3),
+            "e2e_runs": [round(r.seconds, 3) for r in runs],
+            "e2e_cpu_s": round(statistics.median(r.cpu_s for r in runs), 3),
+            "e2e_cpu_runs": [round(r.cpu_s, 3) for r in runs],
+            "peak_rss_mb": round(statistics.median(r.peak_mb for r in runs), 1),
+        }
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def bench_one(name: str, n: int, repeats: int, parse_repeats: int = 3) -> dict[str, Any]:
+def _isolated(command: list[str]) -> ChildRun:
+    """``run_child`` in a fresh wrapper process, so that its rusage holds this one command only."""
+    wrapper = (
+        "import json, sys\n"
+        "from benchmarks.bench_formats import run_child\n"
+        "r = run_child(json.loads(sys.argv[1]))\n"
+        "print(json.dumps([r.seconds, r.cpu_s, r.peak_mb]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", wrapper, json.dumps(command)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT.parent,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"measuring {command} failed: {done.stderr[-1000:]}")
+    return ChildRun(*json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def commit() -> str:
+    done = subprocess.run(
+        ["git", "-C", str(ROOT.parent), "describe", "--always", "--dirty"], capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def bench_one(name: str, n: int, repeats: int, parse_repeats: int = 3, *, e2e: bool = True) -> dict[str, Any]:
     began = time.perf_counter()
     path, options = format_file(name, n)
     generated_s = time.perf_counter() - began
     size = sum(p.stat().st_size for p in input_files(path))
-    parse_runs, count, warnings = [], 0, []
+    load = os.getloadavg()[0]
+    parse_runs, parse_cpu, count, warnings = [], [], 0, []
     for _ in range(parse_repeats):
-        seconds, count, warnings = parse_only(name, path, options)
+        seconds, cpu_s, count, warnings = parse_only(name, path, options)
         parse_runs.append(seconds)
-    parse_s = statistics.median(parse_runs)
-    e2e_s, peak_mb, e2e_runs = end_to_end(name, path, options, repeats)
-    return {
+        parse_cpu.append(cpu_s)
+    parse_s, parse_cpu_s = statistics.median(parse_runs), statistics.median(parse_cpu)
+    result: dict[str, Any] = {
         "format": name,
         "target_messages": n,
         "messages": count,
@@ -1020,15 +1075,20 @@ def bench_one(name: str, n: int, repeats: int, parse_repeats: int = 3) -> dict[s
         "generated_s": round(generated_s, 2),
         "parse_s": round(parse_s, 3),
         "parse_runs": [round(s, 3) for s in parse_runs],
+        "parse_cpu_s": round(parse_cpu_s, 3),
+        "parse_us_per_msg": round(parse_cpu_s / count * 1e6, 2),
         "parse_msg_per_s": round(count / parse_s),
-        "e2e_s": round(e2e_s, 3),
-        "e2e_runs": [round(s, 3) for s in e2e_runs],
-        "e2e_msg_per_s": round(count / e2e_s),
-        "peak_rss_mb": round(peak_mb, 1),
         "warnings": len(warnings),
         "first_warnings": warnings[:3],
-        "loadavg_before": os.getloadavg()[0],
+        "loadavg_before": load,
+        "commit": commit(),
     }
+    if e2e:
+        result |= end_to_end(name, path, options, repeats)
+        result["e2e_msg_per_s"] = round(count / result["e2e_s"])
+        result["e2e_cpu_us_per_msg"] = round(result["e2e_cpu_s"] / count * 1e6, 2)
+        result["loadavg_after"] = os.getloadavg()[0]
+    return result
 
 
 def rate(per_s: float) -> str:
@@ -1037,17 +1097,24 @@ def rate(per_s: float) -> str:
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| format | messages | file | parse only | msg/s | end to end | msg/s | peak RSS |",
-        "|---|---|---|---|---|---|---|---|",
+        "| format | messages | file | parse CPU | µs/msg | end to end | msg/s | CPU | µs/msg | peak RSS | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in sorted(results, key=lambda r: r["format"]):
         if "error" in r:
-            lines.append(f"| `{r['format']}` | — | — | failed: {r['error'][:80]} | | | | |")
+            lines.append(f"| `{r['format']}` | — | — | failed: {r['error'][:80]} | | | | | | | |")
+            continue
+        head = (
+            f"| `{r['format']}` | {r['messages']:,} | {r['bytes'] / 1e6:.1f} MB | {r['parse_cpu_s']:.2f} s | "
+            f"{r['parse_us_per_msg']:.1f} |"
+        )
+        if "e2e_s" not in r:
+            lines.append(head + f" — | — | — | — | — | {r['loadavg_before']:.1f} |")
             continue
         lines.append(
-            f"| `{r['format']}` | {r['messages']:,} | {r['bytes'] / 1e6:.1f} MB | {r['parse_s']:.2f} s | "
-            f"{rate(r['parse_msg_per_s'])} | {r['e2e_s']:.2f} s | {rate(r['e2e_msg_per_s'])} | "
-            f"{r['peak_rss_mb']:.0f} MB |"
+            head + f" {r['e2e_s']:.1f} s | {rate(r['e2e_msg_per_s'])} | {r['e2e_cpu_s']:.1f} s | "
+            f"{r['e2e_cpu_us_per_msg']:.1f} | {r['peak_rss_mb']:.0f} MB | "
+            f"{r['loadavg_before']:.1f}–{r['loadavg_after']:.1f} |"
         )
     return "\n".join(lines)
 
@@ -1060,6 +1127,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--formats", default="", help="comma-separated registry names (default: all)")
     parser.add_argument("--repeats", type=int, default=3, help="end-to-end runs (median)")
     parser.add_argument("--parse-repeats", type=int, default=3, help="parse-only runs (median)")
+    parser.add_argument("--parse-only", action="store_true", help="skip the end-to-end import")
     args = parser.parse_args(argv)
     n = int(float(args.messages))
     names = [imp.name for imp in importers.available()]
@@ -1073,7 +1141,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in wanted:
         print(f"{name}: N={n:,} (load {os.getloadavg()[0]:.2f}) …", file=sys.stderr, flush=True)
         try:
-            saved[name] = bench_one(name, n, args.repeats, args.parse_repeats)
+            saved[name] = bench_one(name, n, args.repeats, args.parse_repeats, e2e=not args.parse_only)
         except Exception as exc:
             saved[name] = {"format": name, "target_messages": n, "error": f"{type(exc).__name__}: {exc}"}
         saved[name]["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")

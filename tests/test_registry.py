@@ -96,6 +96,15 @@ def test_every_importer_says_how_to_obtain_its_export_in_docs() -> None:
         )
 
 
+def test_every_importer_says_what_it_keeps_in_extra() -> None:
+    formats_doc = (DOCS / "formats.md").read_text(encoding="utf-8")
+    for importer in importers.available():
+        kept = getattr(importer, "extra_kept", None)
+        assert isinstance(kept, str) and kept.strip(), f"{importer.name} has no `extra_kept` text"
+        section = f"### `{importer.name}`\n\n{importer.obtain}\n\nKept in `extra`: {kept}.\n"
+        assert section in formats_doc, f"{importer.name}'s extra_kept text is not under its heading"
+
+
 @pytest.mark.parametrize(
     "expectation",
     [p for p, e in _expectations() if "error" in e],

@@ -46,6 +46,12 @@ def test_sample_matches_expected(store: SQLiteStore, import_files: ImportFn) -> 
     conversations = conversation_records(store)
     assert conversations == want["conversations"]
     assert [as_expected(m) for m in all_messages(store)] == want["messages"]
+    # what every callback of one robot repeats is listed once, in the source's meta
+    assert store.sources()[0].meta["dingtalk_robot"] == {
+        "robotCode": ["dingabc"],
+        "chatbotUserId": ["$:LWCP_v1:$bot"],
+        "senderCorpId": ["ding123"],
+    }
 
 
 def test_bad_sample_leaves_archive_unchanged(store: SQLiteStore, import_files: ImportFn) -> None:

@@ -71,7 +71,8 @@ def test_sample_details(store: SQLiteStore, import_files: ImportFn) -> None:
         6,
         "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03",
     )
-    assert first.extra is not None and first.extra["reactions"][0]["count"] == 2
+    # reactions without emoji image URLs and user objects; empty and false fields left out
+    assert first.extra == {"reactions": [{"count": 2, "emoji": "👍"}]}
     assert first.sent_at.isoformat() == "2024-01-01T10:00:00+01:00"
     join = messages[2]
     assert join.extra is not None
@@ -140,6 +141,27 @@ def test_reordered_keys_are_prescanned(tmp_path: Path, store: SQLiteStore, impor
     import_files(path, format="discord-dce-json")
     (chat,) = store.conversations()
     assert (chat.platform_id, chat.message_count) == ("222", 2)
+
+
+def test_user_objects_in_extra_become_ids(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+    data = json.loads(PART2.read_text(encoding="utf-8"))
+    user = {"id": "904", "name": "mia", "nickname": "Mia", "avatarUrl": "https://cdn.example/mia.png"}
+    data["messages"][0] |= {
+        "mentions": [user],
+        "reactions": [{"emoji": {"id": "77", "name": "party", "imageUrl": "https://cdn.example/77.png"},
+                       "count": 1, "users": [user]}],
+        "isPinned": False,
+        "embeds": [{"title": "a link", "url": "https://example.com"}],
+    }  # fmt: skip
+    path = tmp_path / "users.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    import_files(path, format="discord-dce-json")
+    first = all_messages(store)[0]
+    assert first.extra is not None
+    assert first.extra["mentions"] == ["904"]
+    assert first.extra["reactions"] == [{"count": 1, "emoji": "party", "emoji_id": "77", "users": ["904"]}]
+    assert first.extra["embeds"] == [{"title": "a link", "url": "https://example.com"}]
+    assert "isPinned" not in first.extra
 
 
 def test_media_missing_beside_a_copy(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:

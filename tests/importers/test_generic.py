@@ -12,6 +12,7 @@ import pytest
 
 from chatledger import importers
 from chatledger.errors import ImportFormatError, InputError, UnknownFormatError
+from chatledger.importers import generic
 from chatledger.importers.base import SourceFile
 from chatledger.model import ConversationKind, Message, MessageKind, Platform, TimePrecision
 from chatledger.store import SQLiteStore
@@ -434,3 +435,35 @@ def test_sniff_only_the_canonical_layout(
 ) -> None:
     score = importers.get(importer).sniff(SourceFile(write(tmp_path / name, content)))
     assert (score >= 0.9) if detected else score == 0
+
+
+@pytest.mark.parametrize(
+    "fmt", ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y年%m月%d日 %H:%M:%S"]
+)
+def test_numeric_time_formats_read_as_strptime_reads_them(fmt: str) -> None:
+    """The regex path for numeric time formats gives strptime's datetime, or fails where strptime fails."""
+    pattern = generic._numeric_time_pattern(fmt)
+    assert pattern is not None
+    sample = datetime(2024, 3, 5, 7, 8, 9).strftime(fmt)
+    values = [sample, sample.replace("03", "3", 1), sample.replace(" ", "   ")]
+    values += [sample.replace("2024", "0000"), sample.replace("-03-", "-13-").replace("/03/", "/13/")]
+    values += [sample.replace("07", "24"), sample.replace("09", "61"), sample + "x", "2024-02-30 01:02:03"]
+    for value in values:
+        try:
+            want: datetime | str = datetime.strptime(value, fmt)
+        except ValueError:
+            want = "error"
+        found = pattern.fullmatch(value)
+        if found is None:
+            continue  # strptime reads it
+        try:
+            got: datetime | str = generic._numeric_datetime(found.groups())
+        except ValueError:
+            got = "error"
+        assert got == want, value
+    assert pattern.fullmatch(sample) is not None
+
+
+@pytest.mark.parametrize("fmt", ["%d/%m/%Y %H:%M", "%Y%m%d%H%M%S", "%Y-%m-%d %H:%M:%S.%f", "%b %d %Y %H:%M"])
+def test_other_time_formats_keep_strptime(fmt: str) -> None:
+    assert generic._numeric_time_pattern(fmt) is None

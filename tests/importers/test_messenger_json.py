@@ -64,26 +64,20 @@ def test_repair_rules() -> None:
     assert repair("plain") == "plain"
 
 
-def test_club_details_raw_kept_and_media_hashed(store: SQLiteStore, import_files: ImportFn) -> None:
+def test_club_details_repaired_and_media_hashed(store: SQLiteStore, import_files: ImportFn) -> None:
     import_files(CLUB / "message_1.json", CLUB / "message_2.json")
     messages = all_messages(store)
     first_text = next(m for m in messages if m.text.startswith("café"))
-    assert first_text.extra is not None
-    assert first_text.extra["raw"] == {
-        "sender_name": "\u00c3\u0081gnes",
-        "content": "caf\u00c3\u00a9? \u00f0\u009f\u0098\u0082",
-    }
-    assert first_text.extra["reactions"] == [{"reaction": "❤", "actor": "Zoë"}]
+    assert (first_text.sender, first_text.text) == ("Ágnes", "café? 😂")
+    # the mojibake original is in the kept file at the locator, not copied; false flags are dropped
+    assert first_text.extra == {"reactions": [{"reaction": "❤", "actor": "Zoë"}]}
+    assert sum(s.meta["meta_mojibake_repaired"] for s in store.sources()) == 5
     photo = next(m for m in messages if m.kind is MessageKind.IMAGE)
     (attachment,) = photo.attachments
     assert attachment.status is AttachmentStatus.PRESENT
     assert attachment.sha256 == "3aeb7a90b4a14f6efdcdb1a9574366522d0ebc963950dba1d6d992bab6865293"
     call = next(m for m in messages if m.kind is MessageKind.CALL)
-    assert call.extra == {
-        "call_duration": 125,
-        "is_geoblocked_for_viewer": False,
-        "raw": {"sender_name": "\u00c3\u0081gnes"},
-    }
+    assert call.extra == {"call_duration": 125}
     (chat,) = store.conversations()
     assert chat.kind is ConversationKind.GROUP
 

@@ -104,6 +104,12 @@ def workspace(tmp_path: Path) -> Path:
                     "ts": "1700000000.000100",
                     "edited": {"user": "U1", "ts": "1700000060.000000"},
                     "reactions": [{"name": "+1", "users": ["U2"], "count": 1}],
+                    "client_msg_id": "0b1c2d3e-0000-4000-8000-000000000001",
+                    "team": "T1",
+                    "user_profile": {"real_name": "Ana Diaz", "image_72": "https://avatars.example/a.png"},
+                    "blocks": [{"type": "rich_text", "elements": [{"type": "text", "text": "hi"}]}],
+                    "is_starred": False,
+                    "reply_count": 1,
                 },
                 {
                     "type": "message",
@@ -170,6 +176,9 @@ def test_generated_workspace(tmp_path: Path, store: SQLiteStore, import_files: I
     first, reply, topic, tombstone, upload = general
     assert first.text == "hi @Luis Gil see the doc (https://x.example/a?b=1&c=2) in #general <3 @here"
     assert first.extra is not None and first.extra["raw_text"].startswith("hi <@U2>")
+    # what repeats the kept original or users.json is left out of extra; reactions, edits, threads stay
+    assert set(first.extra) == {"raw_text", "reactions", "edited", "reply_count"}
+    assert reply.extra == {"thread_ts": "1700000000.000100", "parent_user_id": "U1"}
     assert (first.ts_ms, first.edited_ts_ms, first.utc_offset_min) == (1700000000000, 1700000060000, 60)
     assert first.platform_msg_id == "1700000000.000100"
     assert (reply.reply_to, reply.sender_name) == ("1700000000.000100", "Luis Gil")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -9,15 +10,17 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import ijson
 import pytest
 
 from chatledger import importers
 from chatledger.errors import ImportFormatError
+from chatledger.importers import telegram_json
 from chatledger.importers._shared import jsonstream
 from chatledger.importers._shared.jsonstream import JsonStream
-from chatledger.importers.base import SourceFile
+from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
 from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, shared_sample, snapshot
@@ -294,6 +297,36 @@ def test_reordered_keys_give_the_same_chats_and_identities(
     result = import_files(write(tmp_path / "b" / "result.json", resorted))
     assert (result.messages, result.new) == (5, 0)
     assert {(c.platform_id, c.title, c.kind) for c in store.conversations()} == before
+
+
+@pytest.mark.parametrize(
+    ("sample", "streamed_in_c"),
+    [
+        (SAMPLE_DIR / "single_chat_2p_2m__chat-miner.json", False),  # no id or name: the walker
+        (shared_sample("telegram/single_chat__chat-miner.json"), False),
+        (shared_sample("telegram/personal_chat__chat-analytics_DM_2A_7M.json"), True),
+    ],
+    ids=lambda v: v.name if isinstance(v, Path) else str(v),
+)
+def test_one_chat_reads_the_same_as_inside_an_account_export(
+    sample: Path, streamed_in_c: bool, tmp_path: Path
+) -> None:
+    """A one-chat file is read by ``ijson.items``, an account export by the event walker: same messages."""
+    ctx = ImportContext(zone=ZoneInfo("UTC"), zone_name="UTC", options={})
+    assert (telegram_json._Reader(SourceFile(sample), ctx)._single_chat() is not None) is streamed_in_c
+    chat = json.loads(sample.read_text(encoding="utf-8"))
+    account = write(tmp_path / "result.json", {"about": "x", "chats": {"about": "y", "list": [chat]}})
+
+    def messages(path: Path) -> list[Message]:
+        ctx = ImportContext(zone=ZoneInfo("Europe/Berlin"), zone_name="Europe/Berlin", options={})
+        found = [
+            i for i in importers.get("telegram-json").parse(SourceFile(path), ctx) if isinstance(i, Message)
+        ]
+        return [dataclasses.replace(m, conversation="", locator=m.locator.rsplit(".", 1)[-1]) for m in found]
+
+    one_chat = messages(sample)
+    assert len(one_chat) >= 2
+    assert one_chat == messages(account)
 
 
 def test_old_export_without_unixtime_uses_the_assumed_zone(

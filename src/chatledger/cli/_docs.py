@@ -67,7 +67,9 @@ def render_formats_md() -> str:
         "",
         "Generated from the importer registry by `python -m chatledger.cli._docs`; do not edit by hand.",
         "`chatledger formats` prints the same table. Formats are detected from the head of each file; "
-        "`--format NAME` forces one. How to get each kind of file is below the table.",
+        "`--format NAME` forces one. How to get each kind of file is below the table, with what each "
+        "format keeps in a message's `extra` (what the columns cannot hold; the original file is kept whole and "
+        "every message has a locator into it, so `extra` does not copy it).",
         "",
         "| format | platform | files | keeps | description |",
         "| --- | --- | --- | --- | --- |",
@@ -82,6 +84,9 @@ def render_formats_md() -> str:
         # plug-ins written before ``obtain`` existed may lack it
         obtain = getattr(imp, "obtain", "") or "(not documented by this importer)"
         lines += [f"### `{imp.name}`", "", obtain, ""]
+        extra = getattr(imp, "extra_kept", "")
+        if extra:
+            lines += [f"Kept in `extra`: {extra}.", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -173,7 +173,9 @@ class Importer(Protocol):
     ``sniff`` reads only ``source.head`` (or zip member names) and returns 0 (not mine) to 1 (certain).
     ``parse`` streams the file and yields model objects; malformed input raises ImportFormatError.
     ``obtain`` tells a user, in a sentence or two, how to get such a file (app, menu, file to pick);
-    docs/formats.md and ``chatledger formats --json`` show it.
+    docs/formats.md and ``chatledger formats --json`` show it. ``extra_kept`` says what ``Message.extra``
+    holds for this format (docs/formats.md shows it): what the columns cannot, not a copy of the original,
+    which is kept whole with a locator per message.
     """
 
     name: ClassVar[str]
@@ -181,6 +183,7 @@ class Importer(Protocol):
     version: ClassVar[str]
     description: ClassVar[str]
     obtain: ClassVar[str]
+    extra_kept: ClassVar[str]
     suffixes: ClassVar[tuple[str, ...]]
     capabilities: ClassVar[frozenset[str]]
 

@@ -215,6 +215,9 @@ class ChatLabJsonImporter:
         "Export the chat from ChatLab, or from a tool that writes the ChatLab Standard Format "
         "0.0.2 (the qq-chat-exporter family), as JSON and pick the `.json` file."
     )
+    extra_kept: ClassVar[str] = (
+        "the ChatLab type code when the kind alone does not restore it (`chatlab_type`), `forwarded`, `account_name`"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "recalls", "system", "seconds"}
@@ -314,6 +317,9 @@ class ChatLabJsonlImporter:
     obtain: ClassVar[str] = (
         "Export the chat from ChatLab, or from a tool that writes the ChatLab Standard Format "
         "0.0.2 (the qq-chat-exporter family), as JSON Lines and pick the `.jsonl` file."
+    )
+    extra_kept: ClassVar[str] = (
+        "the ChatLab type code when the kind alone does not restore it (`chatlab_type`), `forwarded`, `account_name`"
     )
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl",)
     capabilities: ClassVar[frozenset[str]] = frozenset(

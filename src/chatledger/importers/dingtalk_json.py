@@ -19,6 +19,12 @@ A callback::
 media are named by ``downloadCode`` only (the robot must fetch them) and are recorded as not exported.
 Text is kept verbatim, including the leading space DingTalk leaves where the robot was @-mentioned.
 
+``extra`` keeps the mentions (``atUsers``), the ``msgtype`` when not ``text``, and media references
+(``download_code``, ``duration``, ``fileId``, ``spaceId``). The callback's sender ids are the sender column
+(``senderStaffId``, else ``senderId``; the other id stays in the kept file), and the fields that are the same
+for every callback a robot receives (``robotCode``, ``chatbotUserId``, ``senderCorpId``) are listed once in
+the source's meta (``dingtalk_robot``), not copied onto each message; ``isInAtList`` is left out.
+
 Records are read by ``_shared.jsonrecords.iter_json_records`` (array, single object or JSON Lines,
 streamed, with ``$[i]`` / ``line N`` locators), shared with the other API-log importers (WeCom, Feishu).
 """
@@ -57,6 +63,8 @@ def _epoch_ms(value: object) -> int | None:
     return None
 
 
+_ROBOT_KEYS = ("robotCode", "chatbotUserId", "senderCorpId")  # the same on every callback a robot gets
+
 _MEDIA = {
     "picture": (MessageKind.IMAGE, "[图片]"),
     "audio": (MessageKind.VOICE, "[语音]"),
@@ -79,6 +87,9 @@ class DingTalkRobotJsonImporter:
         "anything else taken out of DingTalk, write a mapping file and use `generic-csv` / "
         "`generic-jsonl` (docs/generic-mapping.md)."
     )
+    extra_kept: ClassVar[str] = (
+        "mentions (`atUsers`), `msgtype` unless text, media references (`download_code`, `duration`, `fileId`, `spaceId`); robot-wide ids (`robotCode`, `chatbotUserId`, `senderCorpId`) once in the source's meta, the second sender id only in the kept file"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json", ".jsonl")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "attachments", "seconds", "multi_chat"}
@@ -96,17 +107,25 @@ class DingTalkRobotJsonImporter:
 
     def parse(self, source: SourceFile, ctx: ImportContext) -> Iterator[ParsedItem]:
         chats: set[str] = set()
+        robots: dict[str, set[str]] = {key: set() for key in _ROBOT_KEYS}
         for ordinal, (locator, record) in enumerate(iter_json_records(source), start=1):
             if not isinstance(record, dict):
                 raise ImportFormatError(
                     source.name, locator, expected="a callback object", found=str(record)[:80]
                 )
             message, conversation = _message(source, ctx, locator, record, ordinal)
+            for key, seen in robots.items():
+                value = record.get(key)
+                if value and value not in seen:
+                    seen.add(value)
             if conversation.platform_id not in chats:
                 chats.add(conversation.platform_id)
                 yield conversation
             yield message
         ctx.meta["dingtalk_chats"] = len(chats)
+        for key, seen in robots.items():
+            if seen:
+                ctx.meta.setdefault("dingtalk_robot", {})[key] = sorted(seen)
 
 
 def _message(
@@ -139,17 +158,8 @@ def _message(
     )
     sender = record.get("senderStaffId") or record.get("senderId")
     extra: dict[str, Any] = {}
-    for key in (
-        "senderId",
-        "senderStaffId",
-        "senderCorpId",
-        "isInAtList",
-        "atUsers",
-        "robotCode",
-        "chatbotUserId",
-    ):
-        if record.get(key) not in (None, "", []):
-            extra[key] = record[key]
+    if record.get("atUsers"):
+        extra["atUsers"] = record["atUsers"]
     content = record.get("content") if isinstance(record.get("content"), dict) else {}
     assert isinstance(content, dict)
     attachments: tuple[Attachment, ...] = ()
@@ -191,7 +201,8 @@ def _message(
         text = f"[{msgtype}]"
         extra["content"] = record.get("content") or record.get(msgtype)
         ctx.warn(locator, f"unknown msgtype {msgtype!r}; kept as other with its content in extra")
-    extra["msgtype"] = msgtype
+    if msgtype != "text":
+        extra["msgtype"] = msgtype
     message = Message(
         conversation=chat,
         sender=str(sender) if sender else None,
@@ -203,7 +214,7 @@ def _message(
         sender_name=str(nick) if nick else None,
         platform_msg_id=str(record["msgId"]) if record.get("msgId") else None,
         attachments=attachments,
-        extra=extra,
+        extra=extra or None,
         locator=locator,
         ordinal=ordinal,
     )

@@ -1,8 +1,9 @@
 """DiscordChatExporter (Tyrrrz) JSON: one channel per file, ``{"guild", "channel", "messages": [...]}``.
 
-Layout (FORMATS.md §4). Files reach gigabytes, so they are streamed with ijson and one message object
-is built at a time. DiscordChatExporter writes ``guild`` and ``channel`` before ``messages``; a file
-rewritten with other key order is pre-scanned once for those two objects, then streamed.
+Layout (FORMATS.md §4). Files reach gigabytes, so they are streamed: a short first pass reads the keys
+before ``messages`` (DiscordChatExporter writes ``guild``, ``channel``, ``exportedAt`` there), then the
+messages are built one object at a time by ijson's C backend (``ijson.items``; an event loop in Python cost
+twice as much). A file rewritten with the channel after the messages is pre-scanned whole once.
 
 Identity. The conversation is the channel's snowflake ``id``; a channel exported in parts
 (``name [part 2].json``) carries the same id in every part, so the parts fill one conversation. Messages
@@ -18,7 +19,9 @@ names the message, since one of them was altered. ``timestampEdited`` is ``edite
 Kinds. ``Default``/``Reply`` are text (or the kind of their attachment or sticker); ``Call`` is CALL;
 membership, rename, icon, pin and thread notices are SYSTEM without sender, the author kept in ``extra``
 as ``actor``/``actor_id``. Attachments whose ``url`` is a local path (``--media``) are hashed beside the
-JSON; web URLs are NOT_EXPORTED. Reactions, embeds, stickers, mentions, pins go to ``extra``.
+JSON; web URLs are NOT_EXPORTED. ``extra`` keeps the fields not read into columns and not empty or false
+(embeds, stickers, pins, interactions, …), with reactions as emoji, count and user ids and mentions as user
+ids: the user objects (names, avatar URLs) stay in the kept file at the message's locator.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from ijson.common import ObjectBuilder
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
+from chatledger.importers._shared.extras import is_empty
 from chatledger.importers._shared.jsonstream import JsonStream
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
@@ -104,6 +108,9 @@ class DiscordDceJsonImporter:
         "the channel as JSON; import the `.json` file, and every `name [part N].json` when the "
         "export was partitioned."
     )
+    extra_kept: ClassVar[str] = (
+        "fields not read into columns and not empty or false (embeds, stickers, pins, interactions, a reference to another channel), reactions as emoji, count and user ids, mentions as user ids, `author_is_bot`, call end times, a system event's `type`/`actor`/`actor_id`; author objects and avatar URLs only in the kept file"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "edits", "reactions", "attachments", "system", "seconds", "zone"}
@@ -139,85 +146,95 @@ class _Reader:
 
     def run(self) -> Iterator[ParsedItem]:
         try:
-            yield from self._read(self.source, headers_only=False)
+            yield from self._read()
         finally:
             self.media.close()
-        if self.channel_id is None:
-            raise self.error("$", "a 'messages' list", "no 'messages'", field="messages")
         if self.drifts:
             self.ctx.meta["discord_snowflake_time_mismatches"] = self.drifts
 
-    def _read(self, source: SourceFile, *, headers_only: bool) -> Iterator[ParsedItem]:
-        stream = JsonStream(source.open_binary())
+    def _json_error(self, stream: JsonStream, exc: Exception) -> ImportFormatError:
+        position = stream.locate(exc)
+        return ImportFormatError(
+            self.source.name,
+            f"{position.describe()}, in {self.where}",
+            expected="valid JSON",
+            found=position.excerpt,
+            hint=f"The JSON parser reports: {position.reason}. The file is damaged or cut short; "
+            "export the channel again.",
+        )
+
+    def _read(self) -> Iterator[ParsedItem]:
+        """The header (one short pass that stops at ``messages``), then the messages one object at a time,
+        built by ijson's C backend (``ijson.items``)."""
+        self.header, listed = self._head(whole=False)
+        if not listed:
+            raise self.error("$", "a 'messages' list", "no 'messages'", field="messages")
+        if "channel" not in self.header:  # a rewritten file with the channel after the messages
+            self.header, _ = self._head(whole=True)
+        if isinstance(self.header.get("exportedAt"), str):
+            self.ctx.meta.setdefault(
+                "exported_at", self.header["exportedAt"]
+            )  # the authenticity checks use it
+        yield from self._start_channel()
+        stream = JsonStream(self.source.open_binary())
+        index = 0
+        self.where = "$.messages[0]"
         try:
-            yield from self._walk(stream, headers_only=headers_only)
+            for obj in ijson.items(stream, "messages.item", use_float=True):
+                if not isinstance(obj, dict):
+                    found = "array" if isinstance(obj, list) else repr(obj)
+                    raise self.error(self.where, "a message object", found)
+                yield from self._message(obj, index)
+                index += 1
+                self.where = f"$.messages[{index}]"
         except ijson.JSONError as exc:
-            position = stream.locate(exc)
-            raise ImportFormatError(
-                self.source.name,
-                f"{position.describe()}, in {self.where}",
-                expected="valid JSON",
-                found=position.excerpt,
-                hint=f"The JSON parser reports: {position.reason}. The file is damaged or cut short; "
-                "export the channel again.",
-            ) from None
+            raise self._json_error(stream, exc) from None
         finally:
             stream.close()
 
-    def _walk(self, stream: JsonStream, *, headers_only: bool) -> Iterator[ParsedItem]:
-        builder: ObjectBuilder | None = None
-        building = ""
-        index = 0
-        first = True
-        for prefix, event, value in ijson.parse(stream, use_float=True):
-            if first:
-                first = False
-                if event != "start_map":
-                    raise self.error(
-                        "$",
-                        "a JSON object (DiscordChatExporter's channel export)",
-                        f"a JSON {'array' if event == 'start_array' else 'value'}",
-                    )
-                continue
-            if builder is not None:
-                builder.event(event, value)
-                if prefix == building and event in ("end_map", "end_array"):
-                    done = builder.value
-                    builder = None
-                    if building == "messages.item":
-                        yield from self._message(done, index)
-                        index += 1
-                    else:
-                        self.header[building] = done
-                        if headers_only and "guild" in self.header and "channel" in self.header:
-                            return
-                continue
-            if prefix == "exportedAt" and event == "string":
-                self.ctx.meta.setdefault("exported_at", value)  # the authenticity checks compare with it
-            elif prefix in ("guild", "channel") and event == "start_map":
-                builder, building = ObjectBuilder(), prefix
-                builder.event(event, value)
-            elif prefix == "messages" and event == "start_array":
-                if headers_only:
-                    continue
-                yield from self._start_channel()
-            elif prefix == "messages.item":
-                self.where = f"$.messages[{index}]"
-                if event != "start_map":
-                    raise self.error(
-                        self.where,
-                        "a message object",
-                        event.removeprefix("start_") if event.startswith("start") else repr(value),
-                    )
-                builder, building = ObjectBuilder(), prefix
-                builder.event(event, value)
+    def _head(self, *, whole: bool) -> tuple[dict[str, Any], bool]:
+        """The top-level values other than ``messages``: those before it, or with ``whole`` all of them;
+        and whether a ``messages`` list was found."""
+        head: dict[str, Any] = {}
+        found = False
+        stream = JsonStream(self.source.open_binary(counted=False))  # bytes are counted by the main pass
+        try:
+            events = ijson.parse(stream, use_float=True)
+            _, event, _ = next(events, ("", "end of file", None))
+            if event != "start_map":
+                raise self.error(
+                    "$",
+                    "a JSON object (DiscordChatExporter's channel export)",
+                    f"a JSON {'array' if event == 'start_array' else 'value'}",
+                )
+            key: str | None = None
+            builder: ObjectBuilder | None = None
+            for prefix, event, value in events:
+                if builder is not None:
+                    builder.event(event, value)
+                    if prefix == key and event in ("end_map", "end_array"):
+                        head[str(key)], builder = builder.value, None
+                elif prefix == "":
+                    if event != "map_key":
+                        break  # the end of the top-level object
+                    key = value
+                elif key == "messages":  # its value's events: only its start matters here
+                    if prefix == "messages" and event == "start_array":
+                        found = True
+                        if not whole:
+                            return head, found
+                elif event in ("start_map", "start_array"):
+                    builder = ObjectBuilder()
+                    builder.event(event, value)
+                else:
+                    head[str(key)] = value
+        except ijson.JSONError as exc:
+            raise self._json_error(stream, exc) from None
+        finally:
+            stream.close()
+        return head, found
 
     def _start_channel(self) -> Iterator[ParsedItem]:
-        if "channel" not in self.header:
-            scanner = _Reader(SourceFile(self.source.path, member=self.source.member), self.ctx)
-            for _ in scanner._read(scanner.source, headers_only=True):
-                pass
-            self.header = {**scanner.header, **self.header}
         channel, guild = self.header.get("channel"), self.header.get("guild")
         if not isinstance(channel, dict) or not isinstance(channel.get("id"), str) or not channel["id"]:
             found = channel.get("id") if isinstance(channel, dict) else channel
@@ -252,9 +269,11 @@ class _Reader:
             raise self.error(locator, "an author object with a string 'id'", repr(author), field="author")
         author_id = author["id"]
         author_name = author.get("nickname") or author.get("name") or author_id
-        extra: dict[str, Any] = {
-            k: v for k, v in obj.items() if k not in _READ and v not in (None, False, [], {}, "")
-        }
+        extra: dict[str, Any] = {k: v for k, v in obj.items() if k not in _READ and not is_empty(v)}
+        if "reactions" in extra:
+            extra["reactions"] = _reactions(extra["reactions"])
+        if "mentions" in extra:
+            extra["mentions"] = _users(extra["mentions"])
         if author.get("isBot"):
             extra["author_is_bot"] = True
         ended = obj.get("callEndedTimestamp")
@@ -403,6 +422,34 @@ class _MediaFiles:
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
+
+
+def _reactions(value: Any) -> Any:
+    """DiscordChatExporter's reactions without emoji image URLs and user objects: emoji, count, user ids."""
+    if not isinstance(value, list):
+        return value
+    slim = []
+    for reaction in value:
+        if not isinstance(reaction, dict):
+            slim.append(reaction)
+            continue
+        emoji = reaction.get("emoji")
+        kept: dict[str, Any] = {"count": reaction.get("count")}
+        if isinstance(emoji, dict):
+            kept["emoji"] = emoji.get("name") or emoji.get("code")
+            if emoji.get("id"):
+                kept["emoji_id"] = emoji["id"]
+        if reaction.get("users"):
+            kept["users"] = _users(reaction["users"])
+        slim.append(kept)
+    return slim
+
+
+def _users(value: Any) -> Any:
+    """User objects (as in mentions and reactions) as their ids; anything else as it is."""
+    if not isinstance(value, list):
+        return value
+    return [u["id"] if isinstance(u, dict) and isinstance(u.get("id"), str) else u for u in value]
 
 
 def _kind_of(mime: str | None) -> MessageKind:

@@ -484,6 +484,9 @@ class EmailMboxImporter:
         "keeps one mbox file per folder in its profile (or use the ImportExportTools NG add-on), "
         "mutt and Apple Mail write mbox directly; pick the mbox file."
     )
+    extra_kept: ClassVar[str] = (
+        "recipients (`to`, `cc`, `bcc`, `reply-to`), `subject`, the MIME `parts` outline, `body_from_html`, and how the date was read (`date_source`, `date_zone_unknown`)"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".mbox", ".mbx")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "attachments", "seconds", "zone", "multi_chat"}
@@ -552,6 +555,9 @@ class EmailEmlImporter:
     obtain: ClassVar[str] = (
         "Save one message from your mail client as a file (Thunderbird: *File → Save As → File*; "
         "Outlook or Apple Mail: drag the message to a folder) and pick the `.eml` file."
+    )
+    extra_kept: ClassVar[str] = (
+        "recipients (`to`, `cc`, `bcc`, `reply-to`), `subject`, the MIME `parts` outline, `body_from_html`, and how the date was read (`date_zone_unknown`)"
     )
     suffixes: ClassVar[tuple[str, ...]] = (".eml",)
     capabilities: ClassVar[frozenset[str]] = frozenset(

@@ -11,7 +11,10 @@ A message: ``message_id`` (``om_``), ``chat_id`` (``oc_``, the conversation), ``
 ``thread_id`` (kept in ``extra``). Rendering: ``text`` with ``@_user_N`` placeholders replaced by
 ``@name`` from ``mentions``; ``post`` rich text flattened to lines (title first; ``at`` as ``@name``,
 images and media as placeholders); media as placeholders with not-exported attachments named by their
-key or file name; ``system`` templates filled in. The parsed content is kept in ``extra.content``.
+key or file name; ``system`` templates filled in. The parsed content is kept in ``extra.content``
+(but for a plain ``text``, whose content is the text column with its mentions in ``extra.mentions``), and
+``msg_type`` when it is not ``text``. The sender's ``id_type`` is the same for a whole export: the source's
+meta lists it (``feishu_sender_id_types``) instead of every message.
 
 ``deleted: true`` is a RECALL (the API leaves a placeholder body); ``updated: true`` keeps only the
 last version: ``edited_ts_ms`` is ``update_time`` and ``extra.edited`` is set. A ``sender_type`` of
@@ -130,6 +133,9 @@ class FeishuJsonImporter:
         "open.larksuite.com) and save each response page, or the message objects one per line, as"
         " JSON/JSONL."
     )
+    extra_kept: ClassVar[str] = (
+        "the parsed `content` (but a plain text's, which is the text column), `msg_type` unless text, `mentions`, thread ids (`root_id`, `thread_id`, `upper_message_id`), `bot`/`sender_type`, `deleted`, `edited`; the sender id type once in the source's meta"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json", ".jsonl")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "edits", "recalls", "attachments", "system", "seconds", "multi_chat"}
@@ -162,6 +168,7 @@ class _Reader:
         self.source = source
         self.ctx = ctx
         self.chats: set[str] = set()
+        self.id_types: set[str] = set()
         self.ordinal = 0
 
     def fail(self, locator: str, field: str | None, expected: str, value: object) -> ImportFormatError:
@@ -210,13 +217,15 @@ class _Reader:
         assert isinstance(sender_info, dict)
         sender_type = sender_info.get("sender_type")
         sender = sender_info.get("id") or None
-        extra: dict[str, Any] = {"msg_type": msg_type}
+        extra: dict[str, Any] = {} if msg_type == "text" else {"msg_type": msg_type}
         if sender_type == "app":
             extra["bot"] = True
         elif sender_type not in (None, "user"):
             extra["sender_type"] = sender_type
-        if sender_info.get("id_type"):
-            extra["sender_id_type"] = sender_info["id_type"]
+        id_type = sender_info.get("id_type")
+        if id_type and id_type not in self.id_types:
+            self.id_types.add(id_type)
+            self.ctx.meta["feishu_sender_id_types"] = sorted(self.id_types)
         for key in ("root_id", "thread_id", "upper_message_id"):
             if item.get(key):
                 extra[key] = item[key]
@@ -250,7 +259,7 @@ class _Reader:
             reply_to=str(item["parent_id"]) if item.get("parent_id") else None,
             edited_ts_ms=edited_ts_ms,
             attachments=attachments,
-            extra=extra,
+            extra=extra or None,
             locator=locator,
             ordinal=self.ordinal,
         )
@@ -275,7 +284,7 @@ class _Reader:
                 extra["content_raw"] = raw
         elif isinstance(raw, dict):
             content = raw
-        if content:
+        if content and not (msg_type == "text" and content.keys() <= {"text"}):  # a text is the column
             extra["content"] = content
         spec = TYPES.get(msg_type)
         if spec is None:

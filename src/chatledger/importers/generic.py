@@ -58,6 +58,37 @@ MAPPING_KEYS = FIELD_KEYS + OPTION_KEYS
 TIME_FORMATS = ("iso8601", "epoch_s", "epoch_ms")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ISO_CLOCK = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?")
+_NUMERIC_ORDER = ("%Y", "%m", "%d", "%H", "%M", "%S")
+_DIGIT_OR_DIRECTIVE = re.compile(r"[\d%]")
+
+
+def _numeric_time_pattern(fmt: str) -> re.Pattern[str] | None:
+    """A regex for a ``time_format`` made only of ``%Y %m %d %H %M [%S]``, in that order and each followed
+    by a separator without digits (or the end): the common layouts such as ``%Y-%m-%d %H:%M:%S``. Other
+    formats (month names, ``%f``, ``%z``, fields run together, another order) keep ``strptime``; so does a
+    value this regex does not match, so what is accepted is never wider than ``strptime`` accepts."""
+    parts = re.split(r"(%.)", fmt)
+    directives, literals = parts[1::2], parts[0::2]
+    if tuple(directives) not in (_NUMERIC_ORDER[:5], _NUMERIC_ORDER):
+        return None
+    if any(not lit for lit in literals[1:-1]) or any(_DIGIT_OR_DIRECTIVE.search(lit) for lit in literals):
+        return None
+    pattern = [_literal(literals[0])]
+    for directive, literal in zip(directives, literals[1:], strict=True):
+        pattern += [r"(\d{4})" if directive == "%Y" else r"(\d\d?)", _literal(literal)]
+    return re.compile("".join(pattern), re.IGNORECASE)
+
+
+def _numeric_datetime(groups: tuple[str | Any, ...]) -> datetime:
+    year, month, day, hour, minute, *second = (int(g) for g in groups)
+    return datetime(year, month, day, hour, minute, second[0] if second else 0)
+
+
+def _literal(text: str) -> str:
+    """Format text as ``strptime`` reads it: a run of whitespace matches any run, the rest itself."""
+    return "".join(r"\s+" if part.isspace() else re.escape(part) for part in re.split(r"(\s+)", text) if part)
+
+
 _MISSING = object()
 
 
@@ -198,6 +229,7 @@ class _Mapper:
             if fmt == "epoch_s" or any(d in fmt for d in ("%S", "%T", "%X", "%c", "%s"))
             else TimePrecision.MINUTE
         )
+        self.numeric_time = _numeric_time_pattern(fmt)
 
     def error(self, locator: str, key: str, expected: str, found: Any) -> ImportFormatError:
         spec = self.mapping.fields.get(key)
@@ -310,7 +342,11 @@ class _Mapper:
                 raise ValueError
             if fmt == "iso8601":
                 return self._iso(value)
-            return self._moment(datetime.strptime(value.strip(), fmt), self.precision)
+            value = value.strip()
+            found = self.numeric_time.fullmatch(value) if self.numeric_time else None
+            # the datetime strptime would build (same checks, same errors), without its per-call set-up
+            moment = _numeric_datetime(found.groups()) if found else datetime.strptime(value, fmt)
+            return self._moment(moment, self.precision)
         except (ValueError, InvalidOperation, OverflowError):
             example = {
                 "iso8601": "2024-05-01T13:45:00+08:00",
@@ -496,6 +532,9 @@ class GenericJsonlImporter(_Generic):
         "file of message records can be read with a mapping file: `chatledger import FILE "
         "--option mapping=MAP.toml` (docs/generic-mapping.md)."
     )
+    extra_kept: ClassVar[str] = (
+        "the canonical layout's own `extra` object as written; nothing for a mapped layout (the record stays in the kept file at its locator)"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
 
     def sniff(self, source: SourceFile) -> float:
@@ -524,6 +563,9 @@ class GenericJsonImporter(_Generic):
         "records from another tool read with a mapping file: `chatledger import FILE --option "
         "mapping=MAP.toml` (docs/generic-mapping.md)."
     )
+    extra_kept: ClassVar[str] = (
+        "the canonical layout's own `extra` object as written; nothing for a mapped layout (the record stays in the kept file at its locator)"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
 
     def sniff(self, source: SourceFile) -> float:
@@ -547,6 +589,9 @@ class GenericCsvImporter(_Generic):
         "Any CSV with a header row (a spreadsheet, another tool's export): write a mapping file "
         "naming the columns (docs/generic-mapping.md) and run `chatledger import FILE --format "
         "generic-csv --option mapping=MAP.toml`."
+    )
+    extra_kept: ClassVar[str] = (
+        "nothing: the mapped columns are the message; the row stays in the kept file at its locator"
     )
     suffixes: ClassVar[tuple[str, ...]] = (".csv", ".tsv", ".txt")
 

@@ -120,6 +120,7 @@ class LineTxtImporter:
         "In LINE open the chat → ≡ → *Settings* → *Export chat history* (mobile) or *Save chat* "
         "(PC) and pick the `[LINE] <chat name>.txt` file."
     )
+    extra_kept: ClassVar[str] = "`sender_field` when a system line had an empty sender column"
     suffixes: ClassVar[tuple[str, ...]] = (".txt",)
     capabilities: ClassVar[frozenset[str]] = frozenset({"attachments", "recalls", "system"})
 

@@ -17,9 +17,13 @@ part carries, else by title and participants, else by the thread's folder name; 
 ``message_1.json`` … ``message_N.json`` in one run fills one conversation.
 
 Mojibake. Meta writes the UTF-8 bytes of every non-ASCII character as separate ``\\u00XX`` escapes. A
-string whose characters are all ≤ U+00FF and whose Latin-1 bytes decode as UTF-8 is repaired; the raw
-``sender_name``/``content`` of a repaired message is kept in ``extra["raw"]``. Strings with any
-character above U+00FF (end-to-end-encrypted exports write proper UTF-8) are left alone.
+string whose characters are all ≤ U+00FF and whose Latin-1 bytes decode as UTF-8 is repaired; the source's
+meta counts the repaired messages (``meta_mojibake_repaired``), and the original bytes stay in the kept
+file at the message's locator. Strings with any character above U+00FF (end-to-end-encrypted exports
+write proper UTF-8) are left alone.
+
+``extra`` keeps the fields not read into the message (reactions, shares, call durations, …), repaired,
+without empty values and flags that are false (``is_geoblocked_for_viewer: false`` on every message).
 
 Identity. Meta gives no user ids and no message ids: senders are their display names, messages are
 keyed by time, sender and text. ``timestamp_ms`` is UTC; it is shown in the import's zone.
@@ -37,7 +41,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, ClassVar
 
 import ijson
@@ -45,6 +49,7 @@ from ijson.common import ObjectBuilder
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
+from chatledger.importers._shared.extras import is_empty
 from chatledger.importers._shared.jsonstream import JsonStream
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
@@ -67,14 +72,12 @@ _MEDIA: tuple[tuple[str, MessageKind], ...] = (
     ("audio_files", MessageKind.VOICE),
     ("files", MessageKind.FILE),
 )
-# Fields read into Message columns; every other field goes to ``extra`` (test-only ``*_INTERNAL`` dropped).
+# Fields read into Message columns; every other non-empty, non-false field goes to ``extra`` (test-only
+# ``*_INTERNAL`` dropped).
 _READ = frozenset({"sender_name", "timestamp_ms", "content", "is_unsent", "sticker", *(k for k, _ in _MEDIA)})
-_NOTICES = (
-    re.compile(r"Reacted .+ to your message"),
-    re.compile(r".+ reacted .+ to your message"),
-    re.compile(r"Liked a message"),
-    re.compile(r".+ liked a message"),
-    re.compile(r"Reacted to your message"),
+_NOTICE = re.compile(  # one pattern, tried once per text
+    r"Reacted .+ to your message|.+ reacted .+ to your message|Liked a message|.+ liked a message"
+    r"|Reacted to your message"
 )
 _SYSTEM_TYPES = frozenset({"Subscribe", "Unsubscribe"})
 _SNIFF_KEYS = re.compile(r'"(?:sender_name|timestamp_ms)"\s*:')
@@ -147,6 +150,9 @@ class MessengerJsonImporter(_MetaJson):
         "information*, choose format **JSON** (not HTML); import "
         "`messages/inbox/<name>_<id>/message_1.json` (and `message_2.json`, …) from the archive."
     )
+    extra_kept: ClassVar[str] = (
+        "fields not read into columns and not empty or false (reactions, shares, call durations, `ip`, `is_unsent`), mojibake repaired; the mojibake originals only in the kept file (repairs counted in the source's meta)"
+    )
 
     def sniff(self, source: SourceFile) -> float:
         if not self._looks_meta(source):
@@ -165,6 +171,9 @@ class InstagramJsonImporter(_MetaJson):
         "Instagram → Accounts Center → *Your information and permissions* → *Download your "
         "information*, choose format **JSON** (not HTML); import "
         "`messages/inbox/<name>_<id>/message_1.json` (and `message_2.json`, …) from the archive."
+    )
+    extra_kept: ClassVar[str] = (
+        "fields not read into columns and not empty or false (reactions, shares, call durations, `is_unsent`), mojibake repaired; the mojibake originals only in the kept file (repairs counted in the source's meta)"
     )
 
     def sniff(self, source: SourceFile) -> float:
@@ -322,15 +331,11 @@ class _Reader:
         sender = repair(raw_sender) if isinstance(raw_sender, str) else None
         text = repair(raw_content) if isinstance(raw_content, str) else ""
         extra: dict[str, Any] = {
-            k: _repair_all(v) for k, v in obj.items() if k not in _READ and not k.endswith("_INTERNAL")
+            k: _repair_all(v)
+            for k, v in obj.items()
+            if k not in _READ and not is_empty(v) and not k.endswith("_INTERNAL")
         }
-        raw: dict[str, str] = {}
-        if sender is not None and sender != raw_sender:
-            raw["sender_name"] = str(raw_sender)
-        if isinstance(raw_content, str) and text != raw_content:
-            raw["content"] = raw_content
-        if raw:
-            extra["raw"] = raw
+        if sender != raw_sender or text != (raw_content if isinstance(raw_content, str) else ""):
             self.repaired += 1
         kind = MessageKind.TEXT
         attachments: list[Attachment] = []
@@ -352,11 +357,7 @@ class _Reader:
             extra["is_unsent"] = True
         elif "call_duration" in obj or message_type == "Call":
             kind = MessageKind.CALL
-        elif (
-            message_type in _SYSTEM_TYPES
-            or kind is MessageKind.TEXT
-            and any(p.fullmatch(text) for p in _NOTICES)
-        ):
+        elif message_type in _SYSTEM_TYPES or kind is MessageKind.TEXT and _NOTICE.fullmatch(text):
             kind = MessageKind.SYSTEM
         elif kind is MessageKind.TEXT and isinstance(obj.get("share"), dict):
             kind = MessageKind.LINK
@@ -385,6 +386,7 @@ class _MediaFiles:
         self.ctx = ctx
         self._zip: zipfile.ZipFile | None = None
         self._names: set[str] = set()
+        self._bases: list[Path] | None = None  # the folders a relative uri may start from
 
     def attachment(self, uri: Any, kind: MessageKind, locator: str) -> Attachment:
         if not isinstance(uri, str) or not uri:
@@ -403,7 +405,9 @@ class _MediaFiles:
 
     def _find(self, uri: str) -> tuple[int, str, str] | None:
         if self.source.member is None:
-            for base in list(self.source.path.resolve().parents)[:6]:
+            if self._bases is None:
+                self._bases = list(self.source.path.resolve().parents)[:6]
+            for base in self._bases:
                 candidate = base / uri
                 if candidate.is_file():
                     with open(candidate, "rb") as stream:

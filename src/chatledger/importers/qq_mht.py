@@ -210,6 +210,7 @@ class QQMhtImporter:
         "In PC QQ's 消息管理器 select a friend, group or category → ▽ → *导出消息记录* and save as "
         "`网页格式(*.mht)`; pick the `.mht` file (the `.bak` backup format cannot be read)."
     )
+    extra_kept: ClassVar[str] = "`system_id` of a system sender, `recalled_by` of a recall notice"
     suffixes: ClassVar[tuple[str, ...]] = (".mht", ".mhtml")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"attachments", "recalls", "system", "seconds", "multi_chat"}

@@ -75,6 +75,7 @@ class QQTxtImporter:
         "In PC QQ's 消息管理器 select a friend, group or category → ▽ → *导出消息记录* and save as "
         "`文本文件(*.txt)` (*导出全部消息记录* writes every chat to `全部消息记录.txt`); pick the `.txt` file."
     )
+    extra_kept: ClassVar[str] = "`system_id` of a system sender, `recalled_by` of a recall notice"
     suffixes: ClassVar[tuple[str, ...]] = (".txt",)
     capabilities: ClassVar[frozenset[str]] = frozenset({"recalls", "system", "seconds", "multi_chat"})
 

@@ -21,7 +21,14 @@ The text as exported is kept in ``extra["raw_text"]`` whenever it changed.
 Kinds. Joins, leaves, topic/purpose/name changes, archive notices, pins and bot add/remove are SYSTEM
 without sender (the user kept as ``actor_id``); ``tombstone`` (a deleted thread parent) is RECALL; file
 shares take the file's kind. Files are attachments with status NOT_EXPORTED (the export holds only
-URLs that need a token). Reactions, legacy attachments, blocks and any other field go to ``extra``.
+URLs that need a token).
+
+``extra`` keeps what the columns cannot: ``subtype``, ``thread_ts`` (and reply counts), reactions, legacy
+attachments (bot posts' content), pins, ``edited`` (who edited), ``raw_text``, system-event fields and any
+field this reader does not know. It leaves out what repeats the kept original or other columns: the
+rendering ``blocks`` (the same text as ``text``), ``user_profile``/``bot_profile`` (names and avatars, from
+``users.json``), ``client_msg_id``, team ids, per-viewer state (``last_read``, ``subscribed``) and the thread's
+``replies``/``reply_users`` lists (each reply carries its own ``thread_ts``); empty and false values too.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from typing import Any, ClassVar
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
+from chatledger.importers._shared.extras import is_empty
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
     Attachment,
@@ -88,6 +96,28 @@ _SYSTEM = frozenset(
 _READ = frozenset(
     {"type", "subtype", "user", "bot_id", "username", "text", "ts", "thread_ts", "edited", "files"}
 )
+# Not kept in ``extra``: copies of what the kept original, ``users.json`` or the columns already hold.
+_LEFT_OUT = frozenset(
+    {
+        "blocks",
+        "user_profile",
+        "bot_profile",
+        "client_msg_id",
+        "team",
+        "user_team",
+        "source_team",
+        "icons",
+        "last_read",
+        "subscribed",
+        "replies",
+        "reply_users",
+        "latest_reply",
+        "display_as_bot",
+        "upload",
+        "is_locked",
+    }
+)
+_SKIP = _READ | _LEFT_OUT
 _MARKUP = re.compile(r"<([^<>\n]*)>")
 _ENTITIES = re.compile(r"&(amp|lt|gt);")
 _ENTITY = {"amp": "&", "lt": "<", "gt": ">"}
@@ -105,6 +135,9 @@ class SlackExportImporter:
         "A workspace owner or admin exports from *Workspace settings → Import/Export data → "
         "Export* (public channels only on Free/Pro; private channels and DMs need "
         "Business+/Enterprise) and downloads the `.zip`; import the zip as is."
+    )
+    extra_kept: ClassVar[str] = (
+        "`subtype`, `thread_ts` and reply counts, reactions, legacy attachments, pins, `edited` (who edited), `raw_text` when mrkdwn was rewritten, system-event fields, unknown fields; not `blocks`, `user_profile`/`bot_profile`, `client_msg_id`, team ids, per-viewer state or the thread's reply lists (all in the kept file)"
     )
     suffixes: ClassVar[tuple[str, ...]] = (".zip",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
@@ -313,7 +346,7 @@ class _Reader:
             sender_name = username or _profile_name(obj) or sender
         raw_text = obj["text"] if isinstance(obj.get("text"), str) else ""
         text = self._readable(raw_text)
-        extra: dict[str, Any] = {k: v for k, v in obj.items() if k not in _READ}
+        extra: dict[str, Any] = {k: v for k, v in obj.items() if k not in _SKIP and not is_empty(v)}
         if subtype is not None:
             extra["subtype"] = subtype
         if text != raw_text:

@@ -273,6 +273,9 @@ class PyWxDumpCsvImporter:
         "page. chatledger only reads the exported file and never decrypts WeChat databases "
         "itself."
     )
+    extra_kept: ClassVar[str] = (
+        "transfer details (`direction`, `amount`, `currency`, `amount_text`, `memo`, `transfer_time`), quotes (`quote`), media `url`/`src`, recall details (`recalled_by`, `recalled_msg_id`), `msg_id_as_written` when the id was rewritten"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".csv",)
     capabilities: ClassVar[frozenset[str]] = _CAPABILITIES
 
@@ -339,6 +342,9 @@ class PyWxDumpJsonImporter:
         "WeChat has no export of its own: PyWxDump (now only in forks) decrypts the PC client's "
         "database and exports a chat as JSON; pick that `.json` file. chatledger only reads the "
         "exported file and never decrypts WeChat databases itself."
+    )
+    extra_kept: ClassVar[str] = (
+        "transfer details (`direction`, `amount`, `currency`, `amount_text`, `memo`, `transfer_time`), quotes (`quote`), media `url`/`src`, recall details (`recalled_by`, `recalled_msg_id`), `msg_id_as_written` when the id was rewritten"
     )
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
     capabilities: ClassVar[frozenset[str]] = _CAPABILITIES

@@ -175,6 +175,9 @@ class WeChatMsgCsvImporter:
         "`<remark>_utf8.csv` under `聊天记录/`. chatledger only reads the exported file and never "
         "decrypts WeChat databases itself."
     )
+    extra_kept: ClassVar[str] = (
+        "what the message XML says beyond the text: transfer details and ids, quotes, file `md5`/`size`/`ext`, links, locations (`latitude`, `longitude`, `poi`), durations, app types, recall details"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".csv",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"replies", "recalls", "attachments", "transfers", "system", "seconds", "zone"}
@@ -383,6 +386,9 @@ class MemoTraceCsvImporter:
         "WeChat has no export of its own: run WeChatMsg v2 / MemoTrace on the PC logged in to "
         "WeChat, export the chat as CSV and pick `<remark>.csv`. chatledger only reads the "
         "exported file and never decrypts WeChat databases itself."
+    )
+    extra_kept: ClassVar[str] = (
+        "transfer details (`direction`, `amount`, `currency`, `amount_text`, `memo`, `label`), quotes, recall details, `msg_id_as_written` when the id was rewritten"
     )
     suffixes: ClassVar[tuple[str, ...]] = (".csv",)
     capabilities: ClassVar[frozenset[str]] = frozenset(

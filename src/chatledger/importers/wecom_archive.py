@@ -9,7 +9,9 @@ message (FORMATS.md §9)::
 
 This importer reads a file of such decrypted messages (still-encrypted ``chatdata`` records are
 refused with a hint). The payload sits under the key named by ``msgtype`` and is kept whole in
-``extra[msgtype]``; ``text`` is a readable rendering. ``action: recall`` with ``revoke {pre_msgid}``
+``extra[msgtype]`` (but a plain text's ``{"content"}``, which is the text column); ``text`` is a readable
+rendering. ``extra`` also keeps ``msgtype`` unless ``text``, ``action`` unless ``send``, and a group
+message's ``tolist`` (a 1:1 chat is named by its two ids). ``action: recall`` with ``revoke {pre_msgid}``
 is a RECALL whose ``reply_to`` is the withdrawn message (both records are kept). ``action: switch``
 records (``{"msgid", "action": "switch", "time", "user"}``, no ``msgtype``) are SYSTEM events in a
 conversation ``switch-log``. Red packets carry ``totalamount`` in fen, shown as yuan
@@ -106,6 +108,9 @@ class WeComArchiveImporter:
         "the plaintext message objects as a JSON array or one per line; chatledger neither calls "
         "the SDK nor decrypts."
     )
+    extra_kept: ClassVar[str] = (
+        "the payload under its `msgtype` (but a plain text's `{content}`, which is the text column), `msgtype` unless text, `action` unless send, a group message's `tolist`, red-packet `amount_yuan`"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".json", ".jsonl")
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"platform_ids", "replies", "recalls", "attachments", "system", "seconds", "multi_chat"}
@@ -192,8 +197,16 @@ class _Reader:
         payload = record.get(msgtype)
         if payload is None:
             payload = record.get(_PAYLOAD_ALIASES.get(msgtype, msgtype))
-        extra: dict[str, Any] = {"msgtype": msgtype, "action": action, "tolist": tolist}
-        if payload is not None:
+        extra: dict[str, Any] = {}
+        if msgtype != "text":
+            extra["msgtype"] = msgtype
+        if action != "send":
+            extra["action"] = action
+        if room:  # a 1:1 chat is named by its two ids; a group's receivers are worth keeping
+            extra["tolist"] = tolist
+        if payload is not None and not (
+            msgtype == "text" and isinstance(payload, dict) and payload.keys() <= {"content"}
+        ):  # a plain text's payload is the text column
             extra[msgtype] = payload
         if not isinstance(payload, dict):
             payload = {}
@@ -211,7 +224,7 @@ class _Reader:
             platform_msg_id=msgid,
             reply_to=reply_to,
             attachments=attachments,
-            extra=extra,
+            extra=extra or None,
             locator=locator,
             ordinal=self.ordinal,
         )

@@ -705,6 +705,9 @@ class WhatsAppTxtImporter:
         " *Without media* or *Include media*; import the `.txt` or the `.zip` as is (WhatsApp "
         "caps exports at about 40 000 messages, cutting the old end)."
     )
+    extra_kept: ClassVar[str] = (
+        "`edited` for messages marked as edited, `shown_sender` for a system notice shown under a name"
+    )
     suffixes: ClassVar[tuple[str, ...]] = (".txt", ".zip")
     capabilities: ClassVar[frozenset[str]] = frozenset({"attachments", "recalls", "system", "edits"})
 
