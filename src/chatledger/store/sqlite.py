@@ -507,12 +507,15 @@ class SQLiteStore(SQLiteLedgerMixin):
         characters: list[str | None] = []
         leaves: list[tuple[int, bytes]] = []
         fields = _MESSAGE_FIELDS
+        last_id, backwards = -1, False
         for message, key, ordinal, conversation_id, sender_id, existing_id, tokens, leaf_hash, chars in batch:
             if existing_id is not None:
                 sightings.append((existing_id, source_id, message.locator))
                 continue
             extra = message.extra
             next_id = allocate(message.ts_ms)
+            backwards |= next_id < last_id
+            last_id = next_id
             if leaf_hash is None:
                 raise ArchiveError(f"{message.locator}: a new message needs its ledger leaf hash")
             leaves.append((next_id, leaf_hash))
@@ -528,6 +531,11 @@ class SQLiteStore(SQLiteLedgerMixin):
                     (next_id, a.name, a.kind, a.status, a.path, a.size, a.sha256, a.md5, a.mime_type)
                     for a in message.attachments
                 )
+        if backwards:  # newest-first exports (Meta's): FTS5 flushes its pending terms at every lower rowid
+            order = sorted(range(len(rows)), key=[row[0] for row in rows].__getitem__)
+            rows = [rows[i] for i in order]
+            search_rows = [search_rows[i] for i in order]
+            characters = [characters[i] for i in order]
         self._insert_batch(rows, sightings, attachments, search_rows, characters)
         self.append_leaves(MESSAGE_LEAF, leaves)
         return len(rows)
