@@ -86,6 +86,8 @@ def test_formats_lists_the_registry(tmp_path: Path) -> None:
     names = {f["name"] for f in formats}
     assert {"telegram-json", "wechat-pywxdump-csv", "whatsapp-txt", "generic-jsonl"} <= names
     assert all(f["obtain"] for f in formats), "every format says how to obtain its export"
+    slack = next(f for f in formats if f["name"] == "slack-export-zip")
+    assert "reactions" in slack["extra_kept"]
 
 
 def test_show_absent_from_lists_what_a_later_export_lacks(tmp_path: Path) -> None:

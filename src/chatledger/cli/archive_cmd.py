@@ -229,7 +229,8 @@ def formats_command(as_json: JsonOption = False) -> None:
             "suffixes": list(imp.suffixes),
             "capabilities": sorted(imp.capabilities),
             "description": imp.description,
-            "obtain": getattr(imp, "obtain", ""),  # plug-ins may predate ``obtain``
+            "obtain": getattr(imp, "obtain", ""),  # plug-ins may predate ``obtain`` and ``extra_kept``
+            "extra_kept": getattr(imp, "extra_kept", ""),
         }
         for imp in importers.available()
     ]
