@@ -294,14 +294,7 @@ def _records(
                     counts[prefix] = index + 1
                     yield prefix, index, value
     except ijson.JSONError as exc:
-        position = stream.locate(exc)
-        raise ImportFormatError(
-            named.name,
-            position.describe(),
-            expected="valid JSON",
-            found=position.excerpt,
-            hint=f"The JSON parser reports: {position.reason}.",
-        ) from None
+        raise stream.error(exc, named.name) from None
     finally:
         stream.close()
 

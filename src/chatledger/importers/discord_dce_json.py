@@ -153,15 +153,8 @@ class _Reader:
             self.ctx.meta["discord_snowflake_time_mismatches"] = self.drifts
 
     def _json_error(self, stream: JsonStream, exc: Exception) -> ImportFormatError:
-        position = stream.locate(exc)
-        return ImportFormatError(
-            self.source.name,
-            f"{position.describe()}, in {self.where}",
-            expected="valid JSON",
-            found=position.excerpt,
-            hint=f"The JSON parser reports: {position.reason}. The file is damaged or cut short; "
-            "export the channel again.",
-        )
+        advice = "The file is damaged or cut short; export the channel again."
+        return stream.error(exc, self.source.name, self.where, advice)
 
     def _read(self) -> Iterator[ParsedItem]:
         """The header (one short pass that stops at ``messages``), then the messages one object at a time,

@@ -470,14 +470,7 @@ def _json_records(source: SourceFile, records: str | None) -> Iterator[tuple[Any
             yield record, f"{path}[{index}]"
             index += 1
     except ijson.JSONError as exc:
-        position = stream.locate(exc)
-        raise ImportFormatError(
-            source.name,
-            f"{position.describe()}, in {path}[{index}]",
-            expected="valid JSON",
-            found=position.excerpt,
-            hint=f"The JSON parser reports: {position.reason}.",
-        ) from None
+        raise stream.error(exc, source.name, f"{path}[{index}]") from None
     finally:
         stream.close()
     if index == 0 and records:

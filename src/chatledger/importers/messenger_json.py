@@ -209,13 +209,7 @@ class _Reader:
             )
 
     def _json_error(self, stream: JsonStream, exc: Exception) -> ImportFormatError:
-        position = stream.locate(exc)
-        return self.error(
-            position.describe(),
-            "valid JSON",
-            position.excerpt,
-            hint=f"The JSON parser reports: {position.reason}. The file is damaged or cut short.",
-        )
+        return stream.error(exc, self.source.name, advice="The file is damaged or cut short.")
 
     def _head(self) -> dict[str, Any]:
         """The top-level keys before ``messages``; an error unless ``messages`` follows them."""

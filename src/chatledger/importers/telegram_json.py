@@ -205,15 +205,8 @@ class _Reader:
             else:
                 yield from self._single_chat_messages(stream, single)
         except ijson.JSONError as exc:
-            position = stream.locate(exc)
-            raise ImportFormatError(
-                self.source.name,
-                f"{position.describe()}, in {self.where}",
-                expected="valid JSON",
-                found=position.excerpt,
-                hint=f"The JSON parser reports: {position.reason}. The file is damaged or cut short; "
-                "export the chat again from Telegram Desktop.",
-            ) from None
+            advice = "The file is damaged or cut short; export the chat again from Telegram Desktop."
+            raise stream.error(exc, self.source.name, self.where, advice) from None
         finally:
             stream.close()
         if stream.repairs and not headers_only:

@@ -58,13 +58,6 @@ def _array(source: SourceFile, prefix: str, root: str) -> Iterator[tuple[str, An
             yield f"{root}[{index}]", value
             index += 1
     except ijson.JSONError as exc:
-        position = stream.locate(exc)
-        raise ImportFormatError(
-            source.name,
-            f"{position.describe()}, in {root}[{index}]",
-            expected="valid JSON",
-            found=position.excerpt,
-            hint=f"The JSON parser reports: {position.reason}.",
-        ) from None
+        raise stream.error(exc, source.name, f"{root}[{index}]") from None
     finally:
         stream.close()

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from chatledger.errors import ImportFormatError
+
 READ_SIZE = 1 << 20
 _EXCERPT_BEFORE = 30  # yajl shows 30 bytes either side of the error, padded to column 40
 _X_ESCAPE = re.compile(rb"(\\+)x([0-9A-Fa-f]{2})")
@@ -150,6 +152,18 @@ class JsonStream(io.RawIOBase):
         line = self._newlines_before_served + data[:at].count(b"\n") + 1
         shown = data[max(at - 24, 0) : at + 24].decode("utf-8", "replace").replace("\n", " ").strip()
         return JsonErrorPosition(offset, line, exact, reason, shown or "end of file")
+
+    def error(self, exc: Exception, file: str, where: str = "", advice: str = "") -> ImportFormatError:
+        """The error for ijson's ``exc`` in ``file``: its line and byte, then ``where`` (a JSON path), what
+        the parser said, and ``advice`` for the user."""
+        position = self.locate(exc)
+        return ImportFormatError(
+            file,
+            f"{position.describe()}, in {where}" if where else position.describe(),
+            expected="valid JSON",
+            found=position.excerpt,
+            hint=f"The JSON parser reports: {position.reason}." + (f" {advice}" if advice else ""),
+        )
 
 
 def _safe_cut(data: bytes) -> int:
