@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from chatledger.compare import compare, resolve_side
+from chatledger.compare.columns import Columns
 from chatledger.compare.sides import _file_order, locator_order, parse_sender_map
 from chatledger.errors import InputError, NotFoundError
 from chatledger.model import Message, MessageKind
@@ -85,8 +86,8 @@ def test_file_order_sorts_by_locator_and_keeps_ties_in_store_order(locators: lis
         Message("c", "s", index, MessageKind.TEXT, "", locator=loc, id=index)
         for index, loc in enumerate(locators)
     ]
-    ordered = _file_order(messages)
-    assert [(m.locator, m.id) for m in ordered] == sorted(
+    ordered = _file_order(Columns.of(messages))
+    assert list(zip(ordered.locator, ordered.ids, strict=True)) == sorted(
         ((m.locator, m.id) for m in messages), key=lambda pair: (locator_order(pair[0]), pair[1])
     )
 
