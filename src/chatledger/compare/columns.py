@@ -33,7 +33,7 @@ class Columns:
     sender_name: list[str | None]
     kind: list[MessageKind]
     text: list[str]
-    locator: list[str]
+    locator: Sequence[str]
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -41,16 +41,20 @@ class Columns:
     @classmethod
     def of(cls, messages: Iterable[Message]) -> Columns:
         """The columns of messages held in memory (ids 0 where they have none)."""
-        return cls._build(
-            (m.id or 0, -1 if m.conversation_id is None else m.conversation_id, m.ts_ms, m.precision, m.sender,
-             m.sender_name, m.kind, m.text, m.locator)
-            for m in messages
+        held = list(messages)
+        return cls(
+            array("q", [m.id or 0 for m in held]),
+            [-1 if m.conversation_id is None else m.conversation_id for m in held],
+            [m.ts_ms for m in held], [m.precision for m in held], [m.sender for m in held],
+            [m.sender_name for m in held], [m.kind for m in held], [m.text for m in held],
+            [m.locator for m in held],
         )  # fmt: skip
 
     @classmethod
     def read(cls, batches: Iterable[Sequence[Sequence[Any]]]) -> Columns:
         """The columns ``Store.compare_rows`` gives, batch by batch."""
-        columns = cls(array("q"), [], [], [], [], [], [], [], [])
+        locators: list[str] = []
+        columns = cls(array("q"), [], [], [], [], [], [], [], locators)
         precisions, kinds = _PRECISIONS.__getitem__, _KINDS.__getitem__
         for ids, chat, ts, precision, sender, sender_name, kind, text, locator in batches:
             columns.ids.extend(ids)
@@ -61,23 +65,7 @@ class Columns:
             columns.sender_name.extend(sender_name)
             columns.kind.extend(map(kinds, kind))
             columns.text.extend(text)
-            columns.locator.extend(locator)
-        return columns
-
-    @classmethod
-    def _build(
-        cls,
-        rows: Iterable[tuple[int, int, int, TimePrecision, str | None, str | None, MessageKind, str, str]],
-    ) -> Columns:
-        columns = cls(array("q"), [], [], [], [], [], [], [], [])
-        appends = (
-            columns.ids.append, columns.chat.append, columns.ts.append, columns.precision.append,
-            columns.sender.append, columns.sender_name.append, columns.kind.append, columns.text.append,
-            columns.locator.append,
-        )  # fmt: skip
-        for row in rows:
-            for append, value in zip(appends, row, strict=True):
-                append(value)  # type: ignore[operator]
+            locators.extend(locator)
         return columns
 
     def reordered(self, order: Sequence[int]) -> Columns:
@@ -90,6 +78,28 @@ class Columns:
             array("q", pick(self.ids)), pick(self.chat), pick(self.ts), pick(self.precision), pick(self.sender),
             pick(self.sender_name), pick(self.kind), pick(self.text), pick(self.locator),
         )  # fmt: skip
+
+
+class NumberedLocators(Sequence[str]):
+    """Locators that are one template around a number (``line N``), kept as the numbers: 8 bytes each
+    instead of a string's 60."""
+
+    __slots__ = ("numbers", "prefix", "suffix")
+
+    def __init__(self, prefix: str, suffix: str, numbers: array[int]) -> None:
+        self.prefix, self.suffix, self.numbers = prefix, suffix, numbers
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [f"{self.prefix}{n}{self.suffix}" for n in self.numbers[index]]
+        return f"{self.prefix}{self.numbers[index]}{self.suffix}"
 
 
 class StoredMessages(Sequence[Message]):
