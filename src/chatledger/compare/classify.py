@@ -215,6 +215,14 @@ _REPAIR_REACH = 4
 _READ_AHEAD = 1_000
 
 
+def _shared(first: list[str], second: list[str]) -> list[str]:
+    """``second`` with each text that ``first`` holds too as ``first``'s string object: read from the archive,
+    two equal texts are two strings, which then cost memory twice and are compared character by character
+    and hashed again at every step of aligning."""
+    known = dict(zip(first, first, strict=True))
+    return list(map(known.get, second, second))
+
+
 def compare(a: Side, b: Side, options: AlignOptions | None = None) -> Comparison:
     """Align two sides and classify every message. Reads only; changes nothing."""
     with collector_paused():
@@ -223,6 +231,7 @@ def compare(a: Side, b: Side, options: AlignOptions | None = None) -> Comparison
 
 def _compare(a: Side, b: Side, options: AlignOptions) -> Comparison:
     first, second = a.columns(), b.columns()
+    second.text = _shared(first.text, second.text)
     alignment = align(first, second, options)
     offset = alignment.offset_ms
     stepped = [-1] * len(first)  # the partner the walk gave, for pairs it made
