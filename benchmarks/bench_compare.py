@@ -23,6 +23,7 @@ six short texts, bursts of up to 40 copies in one second) and adds difflib witho
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import gc
 import json
@@ -105,27 +106,31 @@ def _child(command: list[str]) -> dict[str, float]:
     return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "peak_mb": round(peak, 1), "exit": code}
 
 
-def _store_read(a: list[Message], b: list[Message], repeats: int) -> dict[str, Any]:
+def _store_read(a: list[Message], b: list[Message], repeats: int, keep: str | None) -> dict[str, Any]:
     """Import both sides as generic JSONL, time reading each source's view back and comparing it, then the
-    CLI end to end."""
+    CLI end to end. With ``keep``, the files and archive stay in that folder (``archive-N.db``) and a
+    later run with the same folder and size skips the import."""
     from chatledger.compare import resolve_side
     from chatledger.interchange import header, to_record
     from chatledger.model import Conversation, Platform
     from chatledger.store import SQLiteStore
 
     cli = str(Path(sys.executable).with_name("chatledger"))
-    with tempfile.TemporaryDirectory() as folder:
+    with contextlib.ExitStack() as stack:
+        folder = keep or stack.enter_context(tempfile.TemporaryDirectory())
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        db = str(Path(folder) / f"archive-{len(a)}.db")
+        kept = keep is not None and Path(db).exists()
         paths = []
-        for name, side in (("a", a), ("b", b)):
-            path = Path(folder) / f"{name}.jsonl"
+        for name, side in () if kept else (("a", a), ("b", b)):
+            path = Path(folder) / f"{name}-{len(a)}.jsonl"
             with path.open("w", encoding="utf-8") as out:
                 out.write(json.dumps(header(), ensure_ascii=False) + "\n")
                 for m in side:
                     chat = Conversation(Platform.GENERIC, m.conversation, m.conversation)
                     out.write(json.dumps(to_record(m, chat), ensure_ascii=False) + "\n")
             paths.append(str(path))
-        db = str(Path(folder) / "archive.db")
-        imported = _child([cli, "--db", db, "import", *paths, "--tz", "UTC", "--quiet"])
+        imported = {} if kept else _child([cli, "--db", db, "import", *paths, "--tz", "UTC", "--quiet"])
         gc.collect()
         store = SQLiteStore(Path(db))
         began, began_cpu = time.perf_counter(), time.process_time()
@@ -176,7 +181,7 @@ def _peak_mb() -> float:
     return self_peak_mb()
 
 
-def one(n: int, repeats: int, with_store: bool, repetitive: bool) -> dict[str, Any]:
+def one(n: int, repeats: int, with_store: bool, repetitive: bool, keep: str | None = None) -> dict[str, Any]:
     """Everything for one size, in this (fresh) process."""
     began = time.perf_counter()
     a = repetitive_messages(n, seed=7) if repetitive else corpus_messages(n, seed=7)
@@ -239,7 +244,7 @@ def one(n: int, repeats: int, with_store: bool, repetitive: bool) -> dict[str, A
             [(o.tag, o.src_start, o.src_end, o.dest_start, o.dest_end) for o in ops]
         )
     if with_store:
-        result["store"] = _store_read(a, b, repeats)
+        result["store"] = _store_read(a, b, repeats, keep)
     return result
 
 
@@ -251,10 +256,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--store", action="store_true", help="also import and read back through the archive")
     parser.add_argument("--repetitive", action="store_true", help="side A nearly all repeats of a few texts")
+    parser.add_argument("--keep", metavar="DIR", help="with --store: keep (and reuse) the archives in DIR")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.repeats, args.store, args.repetitive), ensure_ascii=False))
+        print(
+            json.dumps(
+                one(args.one, args.repeats, args.store, args.repetitive, args.keep), ensure_ascii=False
+            )
+        )
         return
     load = os.getloadavg()
     print(f"# load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores shared)", file=sys.stderr)
@@ -270,6 +280,7 @@ def main() -> None:
             str(args.repeats),
         ]
         flags = [flag for flag, on in (("--store", args.store), ("--repetitive", args.repetitive)) if on]
+        flags += ["--keep", args.keep] if args.keep else []
         done = subprocess.run(command + flags, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(done.stderr)

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from chatledger.compare import compare, resolve_side
+from chatledger.compare import Side, compare, resolve_side
+from chatledger.compare.columns import Columns, StoredMessages
+from chatledger.compare.merge import merged_view
+from chatledger.compare.report import to_json
 from chatledger.compare.sides import _file_order, locator_order, parse_sender_map
 from chatledger.errors import InputError, NotFoundError
 from chatledger.model import Message, MessageKind
@@ -85,8 +88,8 @@ def test_file_order_sorts_by_locator_and_keeps_ties_in_store_order(locators: lis
         Message("c", "s", index, MessageKind.TEXT, "", locator=loc, id=index)
         for index, loc in enumerate(locators)
     ]
-    ordered = _file_order(messages)
-    assert [(m.locator, m.id) for m in ordered] == sorted(
+    ordered = _file_order(Columns.of(messages))
+    assert list(zip(ordered.locator, ordered.ids, strict=True)) == sorted(
         ((m.locator, m.id) for m in messages), key=lambda pair: (locator_order(pair[0]), pair[1])
     )
 
@@ -109,3 +112,30 @@ def test_durations(text: str, ms: int) -> None:
 def test_bad_duration_names_the_option() -> None:
     with pytest.raises(InputError, match="--window '3 weeks'"):
         parse_duration("3 weeks", option="--window")
+
+
+@pytest.mark.usefixtures("lines_importer")
+def test_sides_read_as_columns_compare_as_their_whole_messages_do(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    rows = [(100, "ana", "hi"), (160, "bo", "ok"), (220, "ana", "bye"), (230, "bo", "ok")]
+    import_files(
+        write(tmp_path / "phone.lines", "chat", rows),
+        write(tmp_path / "pc.lines", "chat", [rows[1], rows[0], (300, "bo", "new"), (221, "ana", "bye!")]),
+    )
+    lean = [resolve_side(store, "source:1"), resolve_side(store, "source:2")]
+    whole = [
+        Side(side.label, side.title, sorted(store.source_messages(side.source.id or 0), key=by_locator))
+        for side in lean
+        if side.source is not None
+    ]
+    assert isinstance(lean[1].messages, StoredMessages)
+    assert list(lean[1].messages) == whole[1].messages  # the locators pc.lines gave, not phone.lines'
+    first, second = compare(*lean), compare(*whole)
+    assert first.counts["altered"] == first.counts["reordered"] == 1
+    assert to_json(first, include_same=True) == to_json(second, include_same=True)
+    assert [e.record() for e in merged_view(first)] == [e.record() for e in merged_view(second)]
+
+
+def by_locator(message: Message) -> tuple[str | int, ...]:
+    return locator_order(message.locator)

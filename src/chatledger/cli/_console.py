@@ -38,8 +38,18 @@ def _default(value: Any) -> Any:
 
 
 def print_json(value: Any) -> None:
-    """Machine-readable output on stdout."""
-    sys.stdout.write(json.dumps(value, default=_default, ensure_ascii=False, indent=2) + "\n")
+    """Machine-readable output on stdout, written as it is encoded: ``json.dumps`` with an indent joins a
+    list of every piece first (360 MB for a 10^6-message ``compare --json``)."""
+    write, pieces = sys.stdout.write, []
+    for piece in json.JSONEncoder(default=_default, ensure_ascii=False, indent=2).iterencode(value):
+        pieces.append(piece)
+        if len(pieces) == _JSON_PIECES:
+            write("".join(pieces))
+            pieces.clear()
+    write("".join(pieces) + "\n")
+
+
+_JSON_PIECES = 10_000
 
 
 class RichImportProgress:

@@ -132,7 +132,7 @@ def _print_terminal(comparison: Comparison, *, lang: str, show_all: bool, limit:
     grid = Table(
         text["status"], f"A {escape(comparison.a.label)}", f"B {escape(comparison.b.label)}", show_lines=True
     )
-    for row in rows[:limit]:
+    for row in comparison.read_ahead(rows[:limit]):
         diff = comparison.text_diff(row) if "altered" in row.classes else None
         status = ", ".join(text[name] for name in row.classes)
         if "retimed" in row.classes:

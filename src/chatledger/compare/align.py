@@ -23,15 +23,16 @@ import gc
 import statistics
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rapidfuzz import fuzz
 
+from chatledger.compare.columns import Columns
 from chatledger.integrity.canonical import normalise_text
-from chatledger.model import Message, MessageKind, TimePrecision
+from chatledger.model import MessageKind, TimePrecision
 
 _CANDIDATES = 8
 _SLACK_MS = {TimePrecision.MINUTE: 60_000, TimePrecision.SECOND: 1_000, TimePrecision.MILLISECOND: 0}
@@ -92,13 +93,13 @@ class _View:
 
     __slots__ = ("chat", "kind", "sender", "slack", "text", "ts")
 
-    def __init__(self, messages: Sequence[Message]) -> None:
-        self.ts = [m.ts_ms for m in messages]
-        self.sender = [m.sender for m in messages]
-        self.kind = [m.kind for m in messages]
-        self.text = [m.text for m in messages]  # normalised later, for the messages left after the walk
-        self.slack = [_SLACK_MS.get(m.precision, 0) for m in messages]
-        self.chat = [m.conversation_id if m.conversation_id is not None else -1 for m in messages]
+    def __init__(self, columns: Columns) -> None:
+        self.ts = columns.ts
+        self.sender = columns.sender
+        self.kind = columns.kind
+        self.text = list(columns.text)  # normalised later, for the messages left after the walk
+        self.slack = [_SLACK_MS.get(p, 0) for p in columns.precision]
+        self.chat = columns.chat
 
     def rename_chats(self, chats: Mapping[int, int]) -> None:
         """Chat ids in the other side's terms; a chat without a partner gets an id no other side uses."""
@@ -394,7 +395,7 @@ def longest_increasing(values: list[int]) -> set[int]:
     return kept
 
 
-def align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions | None = None) -> Alignment:
+def align(a: Columns, b: Columns, options: AlignOptions | None = None) -> Alignment:
     """Pair the messages of A and B (each in its file order); unpaired ones are only on their side."""
     with collector_paused():
         return _align(a, b, options or AlignOptions())
@@ -412,7 +413,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _align(a: Sequence[Message], b: Sequence[Message], options: AlignOptions) -> Alignment:
+def _align(a: Columns, b: Columns, options: AlignOptions) -> Alignment:
     va, vb = _View(a), _View(b)
     chats = _pair_chats(va.chat, vb.chat)
     va.rename_chats(chats)

@@ -7,7 +7,7 @@ the longest increasing run of B positions (patience, O(n log n)) moved.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntFlag
 from typing import Any
@@ -22,6 +22,7 @@ from chatledger.compare.align import (
     collector_paused,
     longest_increasing,
 )
+from chatledger.compare.columns import Columns, StoredMessages
 from chatledger.compare.sides import Side
 from chatledger.integrity.canonical import normalise_text
 from chatledger.model import Message, MessageKind
@@ -93,6 +94,25 @@ class Comparison:
     def identical(self) -> bool:
         return self.counts["same"] == len(self.rows)
 
+    def read_ahead(self, rows: Iterable[Row]) -> Iterator[Row]:
+        """The rows, their whole messages read from the archive a batch at a time as they are reached (one
+        query per batch, not per row; for sides held in memory, the rows as they are)."""
+        batch: list[Row] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == _READ_AHEAD:
+                self._preload(batch)
+                yield from batch
+                batch = []
+        self._preload(batch)
+        yield from batch
+
+    def _preload(self, rows: list[Row]) -> None:
+        if isinstance(self.a.messages, StoredMessages):
+            self.a.messages.preload(row.a for row in rows if row.a >= 0)
+        if isinstance(self.b.messages, StoredMessages):
+            self.b.messages.preload(row.b for row in rows if row.b >= 0)
+
     def message_a(self, row: Row) -> Message | None:
         return self.a.messages[row.a] if row.a >= 0 else None
 
@@ -116,17 +136,18 @@ def text_diff(first: str, second: str) -> list[tuple[str, str, str]]:
 
 
 def _differences(
-    first: Message, second: Message, mapped_sender: str | None, delta: int, tolerance: int
+    first: Columns, i: int, second: Columns, j: int, mapped_sender: str | None, delta: int, tolerance: int
 ) -> int:
     recall = MessageKind.RECALL
-    if (first.kind is recall) != (second.kind is recall):
+    kind_a, kind_b, text_a, text_b = first.kind[i], second.kind[j], first.text[i], second.text[j]
+    if (kind_a is recall) != (kind_b is recall):
         return _RECALLED
     found = 0
-    if first.kind is not second.kind:
+    if kind_a is not kind_b:
         found = _KIND
-    elif first.text != second.text and normalise_text(first.text) != normalise_text(second.text):
+    elif text_a != text_b and normalise_text(text_a) != normalise_text(text_b):
         found = _ALTERED
-    if mapped_sender != second.sender:
+    if mapped_sender != second.sender[j]:
         found |= _SENDER
     if delta > tolerance or -delta > tolerance:
         found |= _RETIMED
@@ -136,16 +157,11 @@ def _differences(
 _PRECISION_SLACK = {"min": 60_000, "s": 1_000, "ms": 0}
 
 
-def _same_copy(m: Message, n: Message) -> bool:
-    return m.ts_ms == n.ts_ms and (m.text, m.sender, m.kind, m.conversation_id) == (
-        n.text,
-        n.sender,
-        n.kind,
-        n.conversation_id,
-    )
+def _same_copy(side: Columns, x: int, y: int) -> bool:
+    return side.ts[x] == side.ts[y] and _same_content(side, x, y)
 
 
-def _uncross(partner: list[int], touched: Iterable[int], messages: Sequence[Message]) -> None:
+def _uncross(partner: list[int], touched: Iterable[int], messages: Columns) -> None:
     """Identical copies next to each other (``好的`` twice in one second) are interchangeable: in each run of
     them around a ``touched`` index, give the partners in order, so that a swap of two of them is not
     reported as re-ordering. ``partner[i]`` is the other side's index or -1; changed in place."""
@@ -155,21 +171,22 @@ def _uncross(partner: list[int], touched: Iterable[int], messages: Sequence[Mess
         if i in done:
             continue
         low = high = i
-        while low > 0 and partner[low - 1] >= 0 and _same_copy(messages[low - 1], messages[low]):
+        while low > 0 and partner[low - 1] >= 0 and _same_copy(messages, low - 1, low):
             low -= 1
-        while high < last and partner[high + 1] >= 0 and _same_copy(messages[high], messages[high + 1]):
+        while high < last and partner[high + 1] >= 0 and _same_copy(messages, high, high + 1):
             high += 1
         if high > low:
             partner[low : high + 1] = sorted(partner[low : high + 1])
         done.update(range(low, high + 1))
 
 
-def _same_content(m: Message, n: Message) -> bool:
-    return (m.text, m.sender, m.kind, m.conversation_id) == (n.text, n.sender, n.kind, n.conversation_id)
+def _same_content(side: Columns, x: int, y: int) -> bool:
+    return (side.text[x], side.sender[x], side.kind[x], side.chat[x]) == (
+        side.text[y], side.sender[y], side.kind[y], side.chat[y])  # fmt: skip
 
 
 def _repair_order(
-    pairs: list[tuple[int, int]], first: Sequence[Message], second: Sequence[Message]
+    pairs: list[tuple[int, int]], first: Columns, second: Columns
 ) -> tuple[list[tuple[int, int]], set[int]]:
     """Where a pair looks moved but a nearby pair joins copies of the same content (two stickers in one
     minute), swap their partners when that puts them in order: the copies cannot be told apart otherwise.
@@ -185,8 +202,8 @@ def _repair_order(
             if (
                 other != k
                 and (i1 < i2) != (j1 < j2)
-                and _same_content(first[i1], first[i2])
-                and _same_content(second[j1], second[j2])
+                and _same_content(first, i1, i2)
+                and _same_content(second, j1, j2)
             ):
                 pairs[k], pairs[other] = (i1, j2), (i2, j1)
                 swapped = True
@@ -195,6 +212,15 @@ def _repair_order(
 
 
 _REPAIR_REACH = 4
+_READ_AHEAD = 1_000
+
+
+def _shared(first: list[str], second: list[str]) -> list[str]:
+    """``second`` with each text that ``first`` holds too as ``first``'s string object: read from the archive,
+    two equal texts are two strings, which then cost memory twice and are compared character by character
+    and hashed again at every step of aligning."""
+    known = dict(zip(first, first, strict=True))
+    return list(map(known.get, second, second))
 
 
 def compare(a: Side, b: Side, options: AlignOptions | None = None) -> Comparison:
@@ -204,8 +230,9 @@ def compare(a: Side, b: Side, options: AlignOptions | None = None) -> Comparison
 
 
 def _compare(a: Side, b: Side, options: AlignOptions) -> Comparison:
-    alignment = align(a.messages, b.messages, options)
-    first, second = a.messages, b.messages
+    first, second = a.columns(), b.columns()
+    second.text = _shared(first.text, second.text)
+    alignment = align(first, second, options)
     offset = alignment.offset_ms
     stepped = [-1] * len(first)  # the partner the walk gave, for pairs it made
     partner_a = [-1] * len(first)
@@ -229,14 +256,16 @@ def _compare(a: Side, b: Side, options: AlignOptions) -> Comparison:
     slack = _PRECISION_SLACK
     rows: list[Row] = []
     append = rows.append
+    times_a, times_b = first.ts, second.ts
+    precision_a, precision_b, sender_a = first.precision, second.precision, first.sender
     for position, (i, j) in enumerate(pairs):
-        m, n = first[i], second[j]
-        delta = n.ts_ms - offset - m.ts_ms
+        delta = times_b[j] - offset - times_a[i]
         if stepped[i] == j:  # in step: equal by construction
             found = 0
         else:
-            tolerance = options.tolerance_ms + max(slack[m.precision], slack[n.precision])
-            found = _differences(m, n, sender_map.get(m.sender, m.sender), delta, tolerance)
+            tolerance = options.tolerance_ms + max(slack[precision_a[i]], slack[precision_b[j]])
+            sender = sender_a[i]
+            found = _differences(first, i, second, j, sender_map.get(sender, sender), delta, tolerance)
         if position not in in_order and not found & _RETIMED:
             found |= _REORDERED
         append(Row(i, j, found, delta))
@@ -246,9 +275,9 @@ def _compare(a: Side, b: Side, options: AlignOptions) -> Comparison:
         paired_a[i] = paired_b[j] = True
     rows.extend(Row(i, -1, 0) for i, seen in enumerate(paired_a) if not seen)
     rows.extend(Row(-1, j, 0) for j, seen in enumerate(paired_b) if not seen)
-    times_a = [m.ts_ms for m in first]
-    times_b = [m.ts_ms - offset for m in second]
-    rows.sort(key=lambda row: (times_a[row.a], 0, row.a) if row.a >= 0 else (times_b[row.b], 1, row.b))
+    rows.sort(
+        key=lambda row: (times_a[row.a], 0, row.a) if row.a >= 0 else (times_b[row.b] - offset, 1, row.b)
+    )
     counts = dict.fromkeys(CLASSES, 0)
     for row in rows:
         if row.b < 0:

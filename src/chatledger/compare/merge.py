@@ -43,7 +43,7 @@ def merged_view(comparison: Comparison) -> Iterator[MergedEntry]:
     """The merged timeline, in time order on A's clock."""
     origin_a = f"{comparison.a.label} {comparison.a.title}"
     origin_b = f"{comparison.b.label} {comparison.b.title}"
-    for row in comparison.rows:
+    for row in comparison.read_ahead(comparison.rows):
         copies: list[Copy] = []
         if (first := comparison.message_a(row)) is not None:
             copies.append(Copy("a", origin_a, first))

@@ -146,9 +146,8 @@ def row_record(comparison: Comparison, row: Row) -> dict[str, Any]:
 def to_json(comparison: Comparison, *, include_same: bool = False) -> dict[str, Any]:
     """Summary plus one record per row (rows with differences only, unless ``include_same``)."""
     result = summary(comparison)
-    result["rows"] = [
-        row_record(comparison, row) for row in comparison.rows if include_same or row.status != "same"
-    ]
+    shown = (row for row in comparison.rows if include_same or row.status != "same")
+    result["rows"] = [row_record(comparison, row) for row in comparison.read_ahead(shown)]
     return result
 
 
@@ -178,7 +177,7 @@ def render_html(comparison: Comparison, *, lang: str = "zh", include_same: bool 
         }
 
     shown = []
-    for row in rows:
+    for row in comparison.read_ahead(rows):
         shown.append(
             {
                 "classes": row.classes,

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from chatledger.compare.align import collector_paused
+from chatledger.compare.columns import Columns, NumberedLocators, StoredMessages
 from chatledger.errors import InputError, NotFoundError
 from chatledger.model import Conversation, Message, Source
 from chatledger.store import Store
@@ -27,9 +30,16 @@ class Side:
     """How the user named it (``source:3``)."""
     title: str
     """What it is, for people: the file name or the chat's title and platform."""
-    messages: list[Message]
+    messages: Sequence[Message]
+    """Held in memory, or ``StoredMessages`` when read from the archive (whole messages read on demand)."""
     source: Source | None = None
     conversation: Conversation | None = None
+
+    def columns(self) -> Columns:
+        """What aligning and classifying read, in the side's order."""
+        if isinstance(self.messages, StoredMessages):
+            return self.messages.columns
+        return Columns.of(self.messages)
 
 
 def locator_order(locator: str) -> tuple[str | int, ...]:
@@ -41,14 +51,39 @@ def locator_order(locator: str) -> tuple[str | int, ...]:
     return tuple(parts)
 
 
-def _file_order(messages: list[Message]) -> list[Message]:
+def _file_order(columns: Columns) -> Columns:
     """By locator; ties keep the store's order (by id, which follows time). When every locator is the same
-    words around one number (``line N``), the number alone is the key: half the time of tuples at 10^6."""
-    parts = [_NUMBER_RUNS.split(m.locator) for m in messages]
-    if all(len(p) == 3 for p in parts) and len({(p[0], p[2]) for p in parts}) == 1:
-        numbers = [int(p[1]) for p in parts]
-        return [messages[i] for i in sorted(range(len(messages)), key=numbers.__getitem__)]
-    return sorted(messages, key=lambda m: locator_order(m.locator))
+    words around one number (``line N``), the number alone is the key (half the time of tuples at 10^6),
+    and the numbers are all that is kept of the locators."""
+    everything = range(len(columns))
+    numbers = _template_numbers(columns.locator)
+    if numbers is None:
+        keys = [locator_order(locator) for locator in columns.locator]
+        return columns.reordered(sorted(everything, key=keys.__getitem__))
+    prefix, suffix, found = numbers
+    order = sorted(everything, key=found.__getitem__)
+    ordered = columns.reordered(order)
+    ordered.locator = NumberedLocators(prefix, suffix, array("q", [found[i] for i in order]))
+    return ordered
+
+
+def _template_numbers(locators: Sequence[str]) -> tuple[str, str, list[int]] | None:
+    """(words before, words after, each locator's number) when every locator is those words around one
+    number written plainly (no leading zero), else None."""
+    if not locators:
+        return None
+    parts = _NUMBER_RUNS.split(locators[0])
+    if len(parts) != 3:
+        return None
+    prefix, suffix = parts[0], parts[2]
+    template = re.compile(re.escape(prefix) + r"(0|[1-9]\d*)" + re.escape(suffix))
+    numbers: list[int] = []
+    for locator in locators:
+        found = template.fullmatch(locator)
+        if found is None:
+            return None
+        numbers.append(int(found[1]))
+    return prefix, suffix, numbers
 
 
 def _sha256(path: Path) -> str:
@@ -107,23 +142,30 @@ def _resolve_side(store: Store, ref: str, chat: str | None) -> Side:
         source = None if ref.isdigit() else _find_source(store, ref)
     if source is None:
         conversation = _find_chat(store, rest if kind == "chat" and rest else ref)
-        messages = store.messages(conversation.id or 0)
+        columns = Columns.read(store.compare_rows(conversation_id=conversation.id or 0))
         title = f"{conversation.title} ({conversation.platform.value})"
-        return Side(ref, title, messages, conversation=conversation)
+        return Side(ref, title, StoredMessages(store, columns), conversation=conversation)
     restrict = _find_chat(store, chat) if chat else None
-    messages = store.source_messages(source.id or 0, restrict.id if restrict else None)
+    columns = Columns.read(
+        store.compare_rows(source_id=source.id or 0, conversation_id=restrict.id if restrict else None)
+    )
     title = source.original_name + (f" · {restrict.title}" if restrict else "")
-    return Side(ref, title, _file_order(messages), source=source, conversation=restrict)
+    return Side(ref, title, StoredMessages(store, _file_order(columns)), source=source, conversation=restrict)
 
 
 def parse_sender_map(pairs: list[str], a: Side, b: Side) -> dict[str, str]:
     """``A_SENDER=B_SENDER`` pairs (ids or display names, e.g. ``我=wxid_abc``) as A id -> B id."""
 
     def resolve(name: str, side: Side, which: str) -> str:
-        ids = {m.sender for m in side.messages if m.sender is not None}
+        columns = side.columns()
+        ids = {sender for sender in columns.sender if sender is not None}
         if name in ids:
             return name
-        named = {m.sender for m in side.messages if m.sender is not None and m.sender_name == name}
+        named = {
+            sender
+            for sender, sender_name in zip(columns.sender, columns.sender_name, strict=True)
+            if sender is not None and sender_name == name
+        }
         if len(named) == 1:
             return named.pop()
         known = ", ".join(sorted(ids)[:12])

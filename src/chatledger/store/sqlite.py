@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from importlib import resources
+from itertools import islice
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -769,6 +770,38 @@ class SQLiteStore(SQLiteLedgerMixin):
         )
         rows.sort(key=lambda r: int(r[0]))
         return self._messages_from_rows(rows)
+
+    def compare_rows(
+        self, *, source_id: int | None = None, conversation_id: int | None = None, batch_size: int = 10_000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """What ``compare`` reads, as columns of up to ``batch_size`` messages at a time: ids, chat ids, ts_ms,
+        precisions, senders, sender names, kinds, texts, locators. A source's messages as ``source_messages``
+        gives them (that source's locators, by id; of one chat or all), else a chat's in timeline order.
+        Repeated values (chats, senders, names, kinds) are one object each, not one per message."""
+        columns = (
+            "m.id, m.conversation_id, m.ts_ms, m.precision, p.platform_id, m.sender_name, m.kind, m.text, "
+            "coalesce({locator}, '') FROM messages m LEFT JOIN participants p ON p.id = m.sender_id"
+        )
+        if source_id is None:
+            sql = f"SELECT {columns.format(locator='m.locator')} WHERE m.conversation_id = ? ORDER BY m.ts_ms, m.id"
+            params: tuple[int, ...] = (conversation_id or 0,)
+        else:
+            chat = "" if conversation_id is None else " AND m.conversation_id = ?"
+            params = (source_id,) if conversation_id is None else (source_id, conversation_id)
+            sql = (
+                f"SELECT {columns.format(locator='m.locator')} WHERE m.first_source_id = ?{chat} UNION ALL "
+                f"SELECT {columns.format(locator='s.locator')} JOIN sightings s ON s.message_id = m.id "
+                f"WHERE s.source_id = ?{chat} ORDER BY 1"
+            )
+            params = params + params
+        seen: dict[Any, Any] = {}
+        shared = seen.setdefault
+        cursor = self._db.execute(sql, params)
+        while rows := list(islice(cursor, batch_size)):
+            found = list(zip(*rows, strict=True))
+            for repeated in (1, 3, 4, 5, 6):
+                found[repeated] = tuple(map(shared, found[repeated], found[repeated]))
+            yield found
 
     def sources_of_messages(self, conversation_id: int) -> dict[int, tuple[int, ...]]:
         """For every message of a chat: the ids of the sources it was read from, first source first."""
