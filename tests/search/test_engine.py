@@ -266,3 +266,16 @@ def test_variants_match_simplified_and_traditional_forms(tmp_path: Path) -> None
     assert search(store, "發票 -请", variants=True).total == 0  # NOT excludes every form: 请 and 請
     assert search(store, "發票 -请").total == 1
     assert search(store, "发票 from:A", variants=True).total == 1
+
+
+def test_sender_facets_tell_apart_handles_shown_under_one_name(tmp_path: Path) -> None:
+    from tests.quality.conftest import write_chats
+
+    path = write_chats(tmp_path / "two.jsonl", [("a", "A", [(1_700_000_000, "wxid_me", "好的")]),
+                                                ("b", "B", [(1_700_000_100, "self", "好的")])])  # fmt: skip
+    path.write_text(path.read_text(encoding="utf-8").replace('"name": "wxid_me"', '"name": "我"')
+                    .replace('"name": "self"', '"name": "我"'), encoding="utf-8")  # fmt: skip
+    store = SQLiteStore(tmp_path / "s.db")
+    import_paths(store, [path], originals_dir=tmp_path / "originals", options=ImportOptions(zone_name="UTC"))
+    labels = sorted(f.label for f in search(store, "好的").facets["sender"])
+    assert labels == ["我 (self)", "我 (wxid_me)"]

@@ -416,7 +416,14 @@ def _label_facets(
     if not counts:
         return {}
     titles: dict[int | str, str] = {k: v for k, v in store.conversation_titles().items()}
-    names: dict[int | str, str] = {p.id or 0: p.display_name for p in store.participants()}
+    participants = store.participants()
+    shared = Counter(p.display_name for p in participants)
+    # Two handles shown under one name ("我" in two exports) are told apart by their ids.
+    names: dict[int | str, str] = {
+        p.id or 0: p.display_name if shared[p.display_name] == 1 or p.display_name == p.platform_id
+        else f"{p.display_name} ({p.platform_id})"
+        for p in participants
+    }  # fmt: skip
     labelled: dict[str, list[FacetCount]] = {}
     for name, rows in counts.items():
         if name == "chat":
