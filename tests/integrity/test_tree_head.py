@@ -177,3 +177,14 @@ def test_tree_head_from_untrusted_json(data: object, match: str) -> None:
 def test_signed_tree_head_from_untrusted_json() -> None:
     with pytest.raises(VerificationError, match="malformed signed tree head"):
         SignedTreeHead.from_dict({"tree_head": HEAD.to_dict(), "signature": 5, "key_id": "ab"})
+
+
+def test_a_missing_verifying_key_says_what_is_missing(tmp_path: Path) -> None:
+    from chatledger.integrity.ledger import load_verifying_key
+
+    with pytest.raises(KeyFileError, match="no key pair at .*a.db.key: this archive has none yet"):
+        load_verifying_key(tmp_path / "a.db.key")
+    with pytest.raises(KeyFileError, match=r"^no public key at .*given\.pub$"):
+        load_verifying_key(tmp_path / "a.db.key", tmp_path / "given.pub")
+    generate_key_pair(tmp_path / "a.db.key")
+    assert load_verifying_key(tmp_path / "a.db.key") is not None

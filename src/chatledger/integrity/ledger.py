@@ -91,8 +91,11 @@ def load_verifying_key(key_path: Path, public_key_file: Path | None = None) -> E
             return load_public_key(candidate.read_bytes())
     if public_key_file is None and key_path.exists():
         return load_private_key(key_path).public_key()
+    if public_key_file is not None:
+        raise KeyFileError(f"no public key at {public_key_file}")
     raise KeyFileError(
-        f"no public key at {candidates[0]}: give the archive's public key with --public-key "
+        f"no key pair at {key_path}: this archive has none yet (`chatledger init` or its first import "
+        "creates it); to check an archive signed elsewhere, give its public key with --public-key "
         "(`chatledger key export` prints it where the private key is)"
     )
 
