@@ -272,7 +272,7 @@ def case_show_command(
     if as_json:
         print_json({"case": case, "entries": [e.record() for e in entries]})
         return
-    out.print(f"[bold]{escape(case.name)}[/] {escape(case.note)}")
+    out.print(f"[bold]{escape(case.name)}[/]" + (f" {escape(case.note)}" if case.note else ""))
     for entry in entries:
         m = entry.message
         who = escape(m.sender_name or m.sender or "")
