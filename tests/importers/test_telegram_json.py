@@ -300,18 +300,24 @@ def test_reordered_keys_give_the_same_chats_and_identities(
 
 
 @pytest.mark.parametrize(
-    ("sample", "streamed_in_c"),
+    ("name", "streamed_in_c"),
     [
-        (SAMPLE_DIR / "single_chat_2p_2m__chat-miner.json", False),  # no id or name: the walker
-        (shared_sample("telegram/single_chat__chat-miner.json"), False),
-        (shared_sample("telegram/personal_chat__chat-analytics_DM_2A_7M.json"), True),
+        ("tests:single_chat_2p_2m__chat-miner.json", False),  # no id or name: the walker
+        ("generated", True),  # id, type and name before the messages: ijson.items
+        ("telegram/single_chat__chat-miner.json", False),
+        ("telegram/personal_chat__chat-analytics_DM_2A_7M.json", True),
     ],
-    ids=lambda v: v.name if isinstance(v, Path) else str(v),
 )
 def test_one_chat_reads_the_same_as_inside_an_account_export(
-    sample: Path, streamed_in_c: bool, tmp_path: Path
+    name: str, streamed_in_c: bool, tmp_path: Path
 ) -> None:
     """A one-chat file is read by ``ijson.items``, an account export by the event walker: same messages."""
+    if name.startswith("tests:"):
+        sample = SAMPLE_DIR / name.removeprefix("tests:")
+    elif name == "generated":
+        sample = write(tmp_path / "one" / "result.json", account_export()["chats"]["list"][0])
+    else:
+        sample = shared_sample(name)
     ctx = ImportContext(zone=ZoneInfo("UTC"), zone_name="UTC", options={})
     assert (telegram_json._Reader(SourceFile(sample), ctx)._single_chat() is not None) is streamed_in_c
     chat = json.loads(sample.read_text(encoding="utf-8"))
