@@ -20,6 +20,7 @@ is here, so re-importing the file reproduces the messages and their identity key
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -114,6 +115,9 @@ def to_record(message: Message, conversation: Conversation) -> dict[str, Any]:
     }
 
 
+_CHATS_REMEMBERED = 100_000  # distinct chat objects whose check is skipped when they repeat
+
+
 class RecordReader:
     """Turns canonical records into model objects, checking every field.
 
@@ -127,6 +131,7 @@ class RecordReader:
         self.ctx = ctx
         self.chats: dict[str, Platform] = {}
         self.senders: dict[str, Platform] = {}
+        self._checked_chats: dict[tuple[tuple[str, Any], ...], Conversation] = {}
 
     def error(
         self, locator: str, field: str | None, expected: str, found: Any, hint: str | None = None
@@ -195,6 +200,18 @@ class RecordReader:
 
     # -- fields ---------------------------------------------------------------------------------
     def _chat(self, value: Any, locator: str) -> Conversation:
+        """The record's chat; the same chat object repeated on every line is checked once."""
+        key = tuple(value.items()) if isinstance(value, dict) else None
+        try:
+            return self._checked_chats[key]  # type: ignore[index]
+        except (KeyError, TypeError):  # not seen yet, not a dict, or a value that cannot be a key
+            chat = self._check_chat(value, locator)
+        if key is not None and len(self._checked_chats) < _CHATS_REMEMBERED:
+            with suppress(TypeError):  # a value that cannot be a key: checked again next time
+                self._checked_chats[key] = chat
+        return chat
+
+    def _check_chat(self, value: Any, locator: str) -> Conversation:
         if not isinstance(value, dict):
             raise self.error(locator, "chat", "an object {platform, id, title, kind}", value)
         for key in value:
@@ -297,8 +314,8 @@ class RecordReader:
 
     def _enum(self, enum: Any, value: Any, locator: str, field: str) -> Any:
         try:
-            return enum(value)
-        except ValueError:
+            return enum._value2member_map_[value]  # what enum(value) looks up first, without its call
+        except (KeyError, TypeError):
             choices = ", ".join(member.value for member in enum)
             raise self.error(locator, field, f"one of {choices}", value) from None
 

@@ -387,6 +387,12 @@ def test_canonical_json_array_is_detected(tmp_path: Path, store: SQLiteStore, im
     [
         (canonical(sendr="x"), "field 'sendr': expected only the canonical keys"),
         (canonical(chat={"platform": "myspace", "id": "1"}), "field 'chat.platform': expected one of wechat"),
+        # the first line's chat, then changed: each new chat object is checked, not taken from the first
+        (
+            canonical(chat={"platform": "slack", "id": "C1", "title": ["#dev"], "kind": "group"}),
+            "'chat.title'",
+        ),
+        (canonical(chat={"platform": "slack", "id": "C1", "title": "#dev", "kind": "grup"}), "'chat.kind'"),
         (canonical(ts_ms=1714548600251), "field 'time': expected the instant ts_ms 1714548600251 names"),
         (canonical(time="yesterday"), "field 'time': expected an ISO-8601 time"),
         (canonical(kind="picture"), "field 'kind': expected one of text, image"),
