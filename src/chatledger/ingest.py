@@ -45,6 +45,7 @@ from chatledger.model import (
     Platform,
     Source,
     TimePrecision,
+    by_value,
 )
 from chatledger.search.tokens import DELIMITER, index_characters, index_tokens
 from chatledger.store import SOURCE_LEAF, KeyCollision, NewMessage, SourceCoverage, Store
@@ -505,8 +506,8 @@ def _in_process(parsing: _Parsing) -> Iterator[Iterator[_Event]]:
 # child when the parent falls behind, so at most a few batches (a 1 MiB pipe) are in flight.
 
 _FORK = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-_KINDS: dict[str, Any] = {k.value: k for k in MessageKind}
-_PRECISIONS: dict[str, Any] = {p.value: p for p in TimePrecision}
+_KINDS: dict[str, Any] = by_value(MessageKind)
+_PRECISIONS: dict[str, Any] = by_value(TimePrecision)
 _PLATFORMS: dict[str | None, Any] = {p.value: p for p in Platform} | {None: None}
 
 

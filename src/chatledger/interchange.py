@@ -38,6 +38,7 @@ from chatledger.model import (
     Participant,
     Platform,
     TimePrecision,
+    by_value,
 )
 
 LAYOUT_VERSION = 1
@@ -115,6 +116,8 @@ def to_record(message: Message, conversation: Conversation) -> dict[str, Any]:
     }
 
 
+_PLATFORMS, _CHAT_KINDS, _KINDS = by_value(Platform), by_value(ConversationKind), by_value(MessageKind)
+_PRECISIONS, _STATUSES = by_value(TimePrecision), by_value(AttachmentStatus)
 _CHATS_REMEMBERED = 100_000  # distinct chat objects whose check is skipped when they repeat
 
 
@@ -183,10 +186,10 @@ class RecordReader:
             conversation=chat.platform_id,
             sender=sender,
             ts_ms=ts_ms,
-            kind=self._enum(MessageKind, obj["kind"], locator, "kind"),
+            kind=self._enum(_KINDS, obj["kind"], locator, "kind"),
             text=self._text(obj["text"], locator, "text") or "",
             utc_offset_min=offset,
-            precision=self._enum(TimePrecision, precision, locator, "precision"),
+            precision=self._enum(_PRECISIONS, precision, locator, "precision"),
             sender_name=sender_name,
             platform_msg_id=self._id(obj.get("id"), locator, "id"),
             reply_to=self._id(obj.get("reply_to"), locator, "reply_to"),
@@ -217,12 +220,12 @@ class RecordReader:
         for key in value:
             if key not in CHAT_KEYS:
                 raise self.error(locator, f"chat.{key}", f"only {', '.join(CHAT_KEYS)}", key)
-        platform = self._enum(Platform, value.get("platform"), locator, "chat.platform")
+        platform = self._enum(_PLATFORMS, value.get("platform"), locator, "chat.platform")
         chat_id = self._id(value.get("id"), locator, "chat.id")
         if not chat_id:
             raise self.error(locator, "chat.id", "the chat's id", value.get("id"))
         title = self._text(value.get("title"), locator, "chat.title")
-        kind = self._enum(ConversationKind, value.get("kind", "direct"), locator, "chat.kind")
+        kind = self._enum(_CHAT_KINDS, value.get("kind", "direct"), locator, "chat.kind")
         return Conversation(platform, chat_id, chat_id if title is None else title, kind)
 
     def _sender(self, value: Any, locator: str) -> tuple[str | None, str | None]:
@@ -294,9 +297,9 @@ class RecordReader:
             found.append(
                 Attachment(
                     name=name,
-                    kind=self._enum(MessageKind, item.get("kind", "file"), locator, f"{where}.kind"),
+                    kind=self._enum(_KINDS, item.get("kind", "file"), locator, f"{where}.kind"),
                     status=self._enum(
-                        AttachmentStatus, item.get("status", "not_exported"), locator, f"{where}.status"
+                        _STATUSES, item.get("status", "not_exported"), locator, f"{where}.status"
                     ),
                     path=self._text(item.get("path"), locator, f"{where}.path"),
                     size=self._int(item.get("size"), locator, f"{where}.size"),
@@ -312,11 +315,12 @@ class RecordReader:
             return value or None
         raise self.error(locator, "extra", "null or an object", value)
 
-    def _enum(self, enum: Any, value: Any, locator: str, field: str) -> Any:
+    def _enum(self, members: dict[str, Any], value: Any, locator: str, field: str) -> Any:
+        """The member of ``members`` (``by_value`` of an enum) that ``value`` names."""
         try:
-            return enum._value2member_map_[value]  # what enum(value) looks up first, without its call
-        except (KeyError, TypeError):
-            choices = ", ".join(member.value for member in enum)
+            return members[value]
+        except (KeyError, TypeError):  # unknown, or not even hashable
+            choices = ", ".join(members)
             raise self.error(locator, field, f"one of {choices}", value) from None
 
     def _text(self, value: Any, locator: str, field: str) -> str | None:

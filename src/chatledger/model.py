@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 
 class Platform(StrEnum):
@@ -71,6 +71,14 @@ class AttachmentStatus(StrEnum):
     PRESENT = "present"  # the file came with the export and was hashed
     MISSING = "missing"  # the export names a file that is not there
     NOT_EXPORTED = "not_exported"  # the export says the media was left out
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def by_value(enum: type[_E]) -> dict[str, _E]:
+    """An enum's members by value: a dict lookup, where calling the enum costs a microsecond per call."""
+    return {member.value: member for member in enum}
 
 
 def to_datetime(ts_ms: int, utc_offset_min: int = 0) -> datetime:

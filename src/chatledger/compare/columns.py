@@ -12,11 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, overload
 
-from chatledger.model import Message, MessageKind, TimePrecision
+from chatledger.model import Message, MessageKind, TimePrecision, by_value
 from chatledger.store import Store
 
-_KINDS = {kind.value: kind for kind in MessageKind}
-_PRECISIONS = {precision.value: precision for precision in TimePrecision}
+_KINDS, _PRECISIONS = by_value(MessageKind), by_value(TimePrecision)
 _BATCH = 900
 _T = TypeVar("_T")
 

@@ -12,7 +12,7 @@ from typing import overload
 import numpy as np
 
 from chatledger.errors import InputError
-from chatledger.model import Message, MessageKind
+from chatledger.model import Message, MessageKind, by_value
 from chatledger.quality.config import QualityConfig
 from chatledger.quality.findings import Finding, Role, Session, Turn
 from chatledger.quality.registry import Detector, discover
@@ -23,7 +23,7 @@ from chatledger.quality.timing import Timing, compute_timing
 from chatledger.store import Store
 
 AGENT, CUSTOMER = Role.AGENT, Role.CUSTOMER
-_KINDS: dict[str, MessageKind] = {k.value: k for k in MessageKind}
+_KINDS = by_value(MessageKind)
 _IN_LIMIT = 900  # chats named in one read at most (SQLite's bound-parameter limit is far above)
 
 
