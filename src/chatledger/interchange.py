@@ -204,14 +204,13 @@ class RecordReader:
     # -- fields ---------------------------------------------------------------------------------
     def _chat(self, value: Any, locator: str) -> Conversation:
         """The record's chat; the same chat object repeated on every line is checked once."""
-        key = tuple(value.items()) if isinstance(value, dict) else None
         try:
-            return self._checked_chats[key]  # type: ignore[index]
-        except (KeyError, TypeError):  # not seen yet, not a dict, or a value that cannot be a key
-            chat = self._check_chat(value, locator)
-        if key is not None and len(self._checked_chats) < _CHATS_REMEMBERED:
+            return self._checked_chats[tuple(value.items())]
+        except (AttributeError, KeyError, TypeError):  # not a dict, not seen yet, or not hashable
+            chat = self._check_chat(value, locator)  # raises unless ``value`` is a valid chat object
+        if len(self._checked_chats) < _CHATS_REMEMBERED:
             with suppress(TypeError):  # a value that cannot be a key: checked again next time
-                self._checked_chats[key] = chat
+                self._checked_chats[tuple(value.items())] = chat
         return chat
 
     def _check_chat(self, value: Any, locator: str) -> Conversation:
