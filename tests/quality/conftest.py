@@ -18,6 +18,15 @@ Row = tuple[int, str | None, str]  # (UTC epoch seconds, sender or None for a sy
 T0 = int(datetime(2024, 3, 4, 1, 0, tzinfo=UTC).timestamp())  # Monday 09:00 in Asia/Shanghai
 
 
+def import_generated_service_chats(import_files: ImportFn, tmp_path: Path, seed: int) -> None:
+    """4,000 messages of the benchmark corpus's Chinese customer-service chats (PyWxDump CSV), imported."""
+    from benchmarks.corpus import generate
+
+    path = tmp_path / "kf.csv"
+    generate("wechat-pywxdump-csv", 4000, path, seed=seed)
+    import_files(path, tz="Asia/Shanghai")
+
+
 def write_chats(path: Path, chats: Sequence[tuple[str, str, Sequence[Row]]]) -> Path:
     """One canonical JSONL file holding ``(chat id, title, rows)`` chats (WeChat platform, seconds)."""
     lines = [json.dumps({"chatledger_export": 1, "chatledger_version": "0.1.0"})]

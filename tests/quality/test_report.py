@@ -15,6 +15,7 @@ from chatledger.quality.config import load_config
 from chatledger.quality.report import build_report, cjk_font_available, render_html, render_pdf
 from chatledger.store import SQLiteStore
 from tests.conftest import ImportFn
+from tests.quality.conftest import import_generated_service_chats
 
 
 @pytest.fixture
@@ -78,11 +79,7 @@ def test_a_report_that_keeps_only_the_worst_sessions_equals_the_full_one(
     store: SQLiteStore, import_files: ImportFn, tmp_path: Path
 ) -> None:
     """Streaming keeps every session's figures in the tally and only the shown sessions' findings."""
-    from benchmarks.corpus import generate
-
-    path = tmp_path / "kf.csv"
-    generate("wechat-pywxdump-csv", 4000, path, seed=3)
-    import_files(path, tz="Asia/Shanghai")
+    import_generated_service_chats(import_files, tmp_path, seed=3)
     config = load_config()
     full = analysis.analyse(store, config)
     kept = analysis.analyse(store, config, keep=config.report.worst_sessions)

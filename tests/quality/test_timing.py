@@ -12,7 +12,7 @@ from chatledger.quality.config import load_config
 from chatledger.quality.timing import Stats, group_stats
 from chatledger.store import SQLiteStore
 from tests.conftest import ImportFn
-from tests.quality.conftest import T0, MakeStore
+from tests.quality.conftest import T0, MakeStore, import_generated_service_chats
 
 
 def test_time_metrics_follow_the_documented_definitions(service_store: SQLiteStore) -> None:
@@ -118,11 +118,8 @@ def test_vectorised_timing_equals_a_per_message_loop_on_a_generated_corpus(
 ) -> None:
     """benchmarks/corpus.py writes Chinese customer-service chats; the benchmark's naive loop is the oracle."""
     from benchmarks.bench_quality import naive_timing
-    from benchmarks.corpus import generate
 
-    path = tmp_path / "kf.csv"
-    generate("wechat-pywxdump-csv", 4000, path, seed=5)
-    import_files(path, tz="Asia/Shanghai")
+    import_generated_service_chats(import_files, tmp_path, seed=5)
     config = load_config()
     timing = analysis.timing(store, config)
     slow = naive_timing(store, config)
