@@ -20,6 +20,7 @@ from chatledger.cli import app
 from chatledger.errors import NotCheckedError, NotFoundError
 from chatledger.ingest import ImportResult
 from chatledger.integrity.authenticity import MAX_FINDINGS, check_source, find_source
+from chatledger.integrity.authenticity_texts import duration, duration_zh
 from chatledger.model import AuthenticityFinding
 from chatledger.store import SQLiteStore
 from tests.conftest import SAMPLES, ImportFn
@@ -144,6 +145,20 @@ def test_line_pc_run_names_the_anchor_and_the_moved_messages(
     ]
     assert run.detail["earlier_by_ms"] == 66 * 60_000
     assert "66 min earlier" in run.explanation_en and "66 分钟" in run.explanation_zh
+
+
+@pytest.mark.parametrize(
+    ("ms", "en", "zh"),
+    [
+        (0, "0 ms", "0 毫秒"),
+        (450, "450 ms", "450 毫秒"),
+        (1_000, "1 s", "1 秒"),
+        (66 * 60_000, "66 min", "66 分钟"),
+    ],
+)
+def test_durations_below_a_second_read_in_milliseconds(ms: int, en: str, zh: str) -> None:
+    """A sub-second inversion (millisecond exports) is not described as "0 s earlier"."""
+    assert (duration(ms), duration_zh(ms)) == (en, zh)
 
 
 # -- generated fixtures: each anomaly injected -------------------------------------------------------

@@ -81,9 +81,11 @@ def clip(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _duration(ms: int, units: tuple[str, str, str, str]) -> str:
-    """``ms`` in seconds, minutes, hours or days (the unit names given), whichever reads best."""
-    second, minute, hour, day = units
+def _duration(ms: int, units: tuple[str, str, str, str, str]) -> str:
+    """``ms`` in milliseconds, seconds, minutes, hours or days (the unit names given), whichever reads best."""
+    millisecond, second, minute, hour, day = units
+    if ms < 1000:
+        return f"{ms} {millisecond}"
     seconds = ms // 1000
     if seconds < 120:
         return f"{seconds} {second}"
@@ -95,11 +97,11 @@ def _duration(ms: int, units: tuple[str, str, str, str]) -> str:
 
 
 def duration(ms: int) -> str:
-    return _duration(ms, ("s", "min", "h", "days"))
+    return _duration(ms, ("ms", "s", "min", "h", "days"))
 
 
 def duration_zh(ms: int) -> str:
-    return _duration(ms, ("秒", "分钟", "小时", "天"))
+    return _duration(ms, ("毫秒", "秒", "分钟", "小时", "天"))
 
 
 def offset_label(minutes: int) -> str:
