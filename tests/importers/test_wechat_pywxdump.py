@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -194,3 +196,80 @@ def test_truncated_json_is_refused_where_it_breaks(
         import_files(path, tz="Asia/Shanghai", format="wechat-pywxdump-json")
     assert caught.value.locator == "$[2]" and str(path) in str(caught.value)
     assert snapshot(store) == before
+
+
+def test_legacy_json_with_content_objects(store: SQLiteStore, tmp_path: Path, import_files: ImportFn) -> None:
+    # PyWxDump 2024-01…04 export_json: ``content: {"src", "msg"}`` in place of ``msg``/``src``; a merged
+    # forward's ``src`` is the parsed recorditem structure.
+    path = tmp_path / "wxid_a_0_3.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "MsgSvrID": "7000000000000000001",
+                    "type_name": "文本",
+                    "is_sender": 0,
+                    "talker": "wxid_a",
+                    "room_name": "wxid_a",
+                    "content": {"src": "", "msg": "你好"},
+                    "CreateTime": "2024-01-20 10:00:00",
+                    "id": 1,
+                },
+                {
+                    "MsgSvrID": "7000000000000000002",
+                    "type_name": "合并转发的聊天记录",
+                    "is_sender": 1,
+                    "talker": "我",
+                    "room_name": "wxid_a",
+                    "content": {"src": {"datalist": {"dataitem": [{"datadesc": "一"}]}}, "msg": "聊天记录"},
+                    "CreateTime": "2024-01-20 10:00:01",
+                    "id": 2,
+                },
+            ],
+            ensure_ascii=False,
+            indent=4,
+        ),
+        encoding="utf-8",
+    )
+    [source] = import_files(path, tz="Asia/Shanghai").sources
+    assert (source.format, source.messages) == ("wechat-pywxdump-json", 2)
+    first, forward = all_messages(store)
+    assert (first.sender, first.text, first.platform_msg_id) == ("wxid_a", "你好", "7000000000000000001")
+    assert (forward.sender, forward.kind, forward.text) == ("self", MessageKind.OTHER, "聊天记录")
+    assert forward.extra == {"src": '{"datalist": {"dataitem": [{"datadesc": "一"}]}}'}
+
+
+def test_legacy_csv_merged_forward_keeps_its_text(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    content = json.dumps({"src": {"datalist": {"dataitem": []}}, "msg": "群聊的聊天记录"}, ensure_ascii=False)
+    path = tmp_path / "legacy.csv"
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream).writerows(
+            [
+                ["id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name", "content", "CreateTime"],
+                [1, "11", "合并转发的聊天记录", 0, "wxid_b", "1@chatroom", content, "2024-03-01 10:00:00"],
+            ]
+        )
+    result = import_files(path, tz="Asia/Shanghai")
+    [message] = all_messages(store)
+    assert (message.text, message.extra) == ("群聊的聊天记录", {"src": '{"datalist": {"dataitem": []}}'})
+    assert result.sources[0].warnings == []
+
+
+def test_file_named_by_its_path_when_the_text_is_the_type_label(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    # PyWxDump writes msg = type_name ("文件") for app messages 49/6 and the file name only for 49/0.
+    path = tmp_path / "files.csv"
+    path.write_text(
+        "id,MsgSvrID,type_name,is_sender,talker,room_name,msg,src,CreateTime\n"
+        "1,11,文件,0,wxid_a,wxid_a,文件,FileStorage\\File\\2024-03\\合同 v2.docx,2024-03-01 10:00:00\n"
+        "2,12,文件,0,wxid_a,wxid_a,报价单.xlsx,FileStorage\\File\\2024-03\\报价单.xlsx,2024-03-01 10:00:01\n",
+        encoding="utf-8",
+    )
+    import_files(path, tz="Asia/Shanghai")
+    assert [(m.text, m.attachments[0].name) for m in all_messages(store)] == [
+        ("文件", "合同 v2.docx"),
+        ("报价单.xlsx", "报价单.xlsx"),
+    ]

@@ -4,7 +4,10 @@
   ``id,MsgSvrID,type_name,is_sender,talker,room_name,msg,src,CreateTime`` (2024) and the legacy
   ``id,MsgSvrID,type_name,is_sender,talker,room_name,content,CreateTime`` (2023), whose ``content``
   is a JSON string ``{"src": …, "msg": …}``. ``Source.meta["layout"]`` says which.
-* ``wechat-pywxdump-json`` reads the JSON list of objects with the same keys plus ``extra``.
+* ``wechat-pywxdump-json`` reads the JSON list of objects with the same keys plus ``extra``, and the
+  2024-01…04 list whose objects carry ``content: {"src", "msg"}`` instead of ``msg`` and ``src``.
+* A merged-forward record's ``src`` is a structure (the parsed ``recorditem``), not a path; it is kept
+  as JSON text in ``extra["src"]``.
 
 Mapping:
 
@@ -226,7 +229,9 @@ class _Rows:
                 return recall
             return Content(kind, text)
         if kind in MEDIA_KINDS:
-            name = (text if kind is MessageKind.FILE else "") or (media_name(src) if src else "")
+            # PyWxDump writes the file name as the text for type 49/0 but its type label ("文件") for 49/6.
+            named = kind is MessageKind.FILE and text.strip() not in ("", label)
+            name = (text if named else "") or (media_name(src) if src else "")
             return Content(kind, text, attachments=(attachment(kind, src or None, name or None),))
         extra: dict[str, Any] = {}
         if kind is MessageKind.TRANSFER:
@@ -322,14 +327,27 @@ def _legacy_content(content: str, locator: str, rows: _Rows) -> tuple[str, str]:
         value = json.loads(content)
     except ValueError:
         value = None
-    if (
-        isinstance(value, dict)
-        and isinstance(value.get("msg", ""), str)
-        and isinstance(value.get("src", ""), str)
-    ):
-        return value.get("msg", ""), value.get("src", "")
+    parts = _content_parts(value)
+    if parts is not None:
+        return parts
     rows._count("content", locator, 'content is not PyWxDump\'s {"src", "msg"} JSON; kept whole as the text')
     return content, ""
+
+
+def _content_parts(value: Any) -> tuple[str, str] | None:
+    """(msg, src) of a legacy ``{"src", "msg"}`` object, or None when it is not one.
+
+    ``src`` is a path or URL, or for a merged-forward record the parsed ``recorditem`` structure,
+    which is kept as JSON text.
+    """
+    if not isinstance(value, dict) or not isinstance(value.get("msg", ""), str):
+        return None
+    src = value.get("src", "")
+    if src is None:
+        src = ""
+    elif not isinstance(src, str):
+        src = json.dumps(_plain_json(src), ensure_ascii=False, sort_keys=True)
+    return value.get("msg", ""), src
 
 
 @register
@@ -375,6 +393,8 @@ class PyWxDumpJsonImporter:
                     raise ImportFormatError(
                         source.name, locator, expected="a message object", found=type(item).__name__
                     )
+                if "msg" not in item and isinstance(item.get("content"), dict):
+                    item = _flatten_legacy(source, locator, item)
                 values = [_json_value(source, locator, item, key) for key in JSON_KEYS]
                 msg_id, label, flag, talker, room, msg, src, created = values
                 message = rows.row(locator, msg_id, label, flag, talker, room, msg, src, created)
@@ -387,6 +407,20 @@ class PyWxDumpJsonImporter:
                 yield message
                 index += 1
         rows.finish()
+
+
+def _flatten_legacy(source: SourceFile, locator: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A 2024-01…04 object (``content: {"src", "msg"}``) with ``msg`` and ``src`` lifted out of ``content``."""
+    parts = _content_parts(item["content"])
+    if parts is None:
+        raise ImportFormatError(
+            source.name,
+            locator,
+            field="content",
+            expected='PyWxDump\'s {"src": …, "msg": "…"} object',
+            found=json.dumps(_plain_json(item["content"]), ensure_ascii=False)[:120],
+        )
+    return {**item, "msg": parts[0], "src": parts[1]}
 
 
 def _json_value(source: SourceFile, locator: str, item: dict[str, Any], key: str) -> str:
