@@ -613,6 +613,13 @@ def test_standalone_txt_hashes_sibling_media(tmp_path: Path) -> None:
         (f"{LRM}[24/12/2023, 9:05:14{NNBSP}PM] ", "2023-12-24T21:05:14"),
         ("[24-12-23 21:05:14] ", "2023-12-24T21:05:14"),
         ("[2023/12/24, 21:05:14] ", "2023-12-24T21:05:14"),
+        ("24/12/2023 à 21:05 - ", "2023-12-24T21:05:00"),  # French Android
+        (
+            "\u0662\u0664\u200f/\u0661\u0662\u200f/\u0662\u0660\u0662\u0663\u060c \u0669:\u0660\u0665 \u0645 - ",
+            "2023-12-24T21:05:00",
+        ),
+        ("24/12/2023\u060c 9:05 \u0635 - ", "2023-12-24T09:05:00"),  # Arabic with Western digits, AM
+        ("[24/12/2023\u060c 9:05:14 \u0645] ", "2023-12-24T21:05:14"),
     ],
 )
 def test_header_variants(tmp_path: Path, header: str, expected: str) -> None:
@@ -737,6 +744,33 @@ def test_android_system_lines_and_localised_placeholders(tmp_path: Path) -> None
     edited = messages_of(items)[9]
     assert (edited.text, edited.extra) == ("done", {"edited": True})
     assert messages_of(items)[1].text == 'Ana changed the subject from "Trip: 2023" to "Trip: 2024"'
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "text", "extra"),
+    [
+        ("Данное сообщение удалено", MessageKind.RECALL, "Данное сообщение удалено", None),
+        ("تم حذف هذه الرسالة", MessageKind.RECALL, "تم حذف هذه الرسالة", None),
+        ("消息已删除", MessageKind.RECALL, "消息已删除", None),
+        ("Pesan ini dihapus", MessageKind.RECALL, "Pesan ini dihapus", None),
+        ("Hallo <Diese Nachricht wurde bearbeitet.>", MessageKind.TEXT, "Hallo", {"edited": True}),
+        ("Hola <Se editó este mensaje.>", MessageKind.TEXT, "Hola", {"edited": True}),
+        ("Привет <Сообщение изменено>", MessageKind.TEXT, "Привет", {"edited": True}),
+    ],
+)
+def test_localised_deletions_and_edit_markers(
+    tmp_path: Path, body: str, kind: MessageKind, text: str, extra: dict[str, bool] | None
+) -> None:
+    path = write(tmp_path / "c.txt", f"24.12.2023, 21:05 - Ana: {body}\n")
+    [message] = messages_of(parse(path)[0])
+    assert (message.kind, message.sender, message.text, message.extra) == (kind, "Ana", text, extra)
+
+
+def test_russian_add_line_shows_a_group(tmp_path: Path) -> None:
+    text = "24.12.2023, 21:05 - Ана добавил(-а) Луис\n24.12.2023, 21:06 - Ана: Привет\n"
+    items, _ = parse(write(tmp_path / "c.txt", text))
+    [conversation] = [i for i in items if isinstance(i, Conversation)]
+    assert conversation.kind is ConversationKind.GROUP
 
 
 def test_direct_chat_and_self_participant(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 Every line that starts with a header (``24/12/2023, 21:05 - Ana: Hola``, ``[24/12/2023, 21:05:14] Ana:
 Hola``) opens a message; any other line continues the previous one. The header family (dashed or
 bracketed) and the date separator are fixed by the first header of the file, so body lines that merely
-start with a date are not misread; padding, year length, seconds, AM/PM spelling and ``klo`` may vary.
+start with a date are not misread; padding, year length, seconds, AM/PM spelling (also Arabic ``ص``/``م``),
+Arabic-Indic digits and the words ``klo`` (Finnish) and ``à`` (French) before the time may vary.
 
 **Day/month order** is stated nowhere in the file. It is decided once per file, before any message is
 read, from the whole file (a cheap first pass that stops as soon as the answer is certain):
@@ -71,12 +72,19 @@ _PM_PREFIXES = frozenset({"下午", "午後", "오후", "中午", "晚上"})
 _TIME = (
     rf"(?:({_AMPM_PREFIX}) ?)?"  # Asian locales put the half-day first: 下午9:05, 오후 9:05
     r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?"  # 21:05, 21.05 (Finnish), optional seconds
-    r"(?:[ \u00a0\u202f]?([AaPp])\.?[ \u00a0\u202f]?[Mm]\.?)?"  # PM, pm, p.m., p. m., U+202F PM
+    r"(?:[ \u00a0\u202f]?([AaPp]\.?[ \u00a0\u202f]?[Mm]\.?|[\u0635\u0645]))?"  # PM, p. m., U+202F PM, Arabic ص/م
 )
-_DATE_TIME_GAP = r"\.?,? (?:klo )?"  # "24/12/23, 9:05", "[15-01-20 02:22:56]", "13.6.2018 klo 21.25"
+# "24/12/23, 9:05", "[15-01-20 02:22:56]", "13.6.2018 klo 21.25", "26/09/2019 à 22:39" (French), "٢٤‏/١٢‏/٢٠٢٣، ٩:٠٧"
+_DATE_TIME_GAP = r"\.?[,\u060c]? (?:klo |à )?"
 _DASH_END = r"(?: [-\u2013] |: )"  # " - " (also "13.06.18 21.25.15: Name:" seen in Finnish exports)
+_RLM = "\u200f?"  # Arabic dates carry U+200F after the day and the month: "٢٤‏/١٢‏/٢٠٢٣"
+_DIGITS = "0123456789\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"  # ASCII, Arabic-Indic
 _ANY_HEADER = re.compile(
-    r"[\u200e\u200f]?(?P<br>\[)?\d{1,4}(?P<sep>[./-]) ?\d{1,2}(?P=sep) ?\d{1,4}"
+    r"[\u200e\u200f]?(?P<br>\[)?\d{1,4}"
+    + _RLM
+    + r"(?P<sep>[./-]) ?\d{1,2}"
+    + _RLM
+    + r"(?P=sep) ?\d{1,4}"
     + _DATE_TIME_GAP
     + _TIME
     + r"(?(br)\] ?|"
@@ -88,7 +96,7 @@ _ANY_HEADER = re.compile(
 def _header_regex(bracketed: bool, sep: str) -> re.Pattern[str]:
     """The one header regex of a file. Groups: 1 date, 2-4 its fields, 5 time, 6 prefix, 7-9 h m s, 10 a/p."""
     s = re.escape(sep)
-    date_part = rf"((\d{{1,4}}){s} ?(\d{{1,2}}){s} ?(\d{{1,4}}))"
+    date_part = rf"((\d{{1,4}}){_RLM}{s} ?(\d{{1,2}}){_RLM}{s} ?(\d{{1,4}}))"
     head = r"[\u200e\u200f]?\[" if bracketed else r"[\u200e\u200f]?"
     tail = r"\] ?" if bracketed else _DASH_END
     return re.compile(head + date_part + _DATE_TIME_GAP + "(" + _TIME + ")" + tail)
@@ -244,22 +252,28 @@ _DELETED: frozenset[str] = frozenset(
         "Je hebt dit bericht verwijderd",
         "Это сообщение удалено",
         "Вы удалили это сообщение",
+        "Данное сообщение удалено",
         "Bu mesaj silindi",
         "Bu mesajı sildiniz",
         "Pesan ini telah dihapus",
+        "Pesan ini dihapus",
         "Anda menghapus pesan ini",
         "このメッセージは削除されました",
         "此消息已删除",
+        "消息已删除",
+        "这条消息已被删除",
+        "تم حذف هذه الرسالة",
+        "הודעה זו נמחקה",
         "你删除了此消息",
         "삭제된 메시지입니다",
     )
     for variant in (text, text + ".")
 )
 _EDITED: frozenset[str] = frozenset(
-    {
+    variant
+    for text in (
         "<This message was edited>",
         "<Diese Nachricht wurde bearbeitet>",
-        "<Se editó este mensaje.>",
         "<Se editó este mensaje>",
         "<Mensaje editado>",
         "<Ce message a été modifié>",
@@ -270,7 +284,8 @@ _EDITED: frozenset[str] = frozenset(
         "<Сообщение изменено>",
         "<Bu mesaj düzenlendi>",
         "<Pesan ini telah diedit>",
-    }
+    )
+    for variant in (text, text[:-1] + ".>")  # "<Diese Nachricht wurde bearbeitet.>" ends with a period
 )
 # bodies starting or ending with these characters may be more than text (see _Builder._classify)
 _WHITESPACE = frozenset(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -331,6 +346,7 @@ _NOTICE_PREFIXES = (  # system notices some exports attribute to the chat or a p
     "Les messages et les appels sont chiffrés",
     "I messaggi e le chiamate sono crittografati",
     "Berichten en oproepen worden end-to-end versleuteld",
+    "Сообщения и звонки защищены сквозным шифрованием",
 )
 _SPECIAL_PREFIXES = _LOCATION_PREFIXES + _POLL_PREFIXES + _NOTICE_PREFIXES + ("This message was deleted by",)
 _LIVE_LOCATION = frozenset({"live location shared", "Live location shared", "Live-Standort geteilt"})
@@ -340,7 +356,7 @@ _GROUP_EVENT = re.compile(
     r"changed the subject|changed the group|changed this group|were added|now an admin|"
     r"hat die Gruppe|hinzugefügt|ist beigetreten|hat .*entfernt|creó el grupo|añadió|se unió|"
     r"criou o grupo|adicionou|entrou usando|a créé le groupe|a ajouté|a rejoint|ha creato il gruppo|"
-    r"ha aggiunto|heeft groep|toegevoegd"
+    r"ha aggiunto|heeft groep|toegevoegd|добавил\(-а\)|создал\(-а\) группу"
 )
 # iOS writes every chat event as a message from the chat itself, its body starting with U+200E
 _IOS_EVENT = re.compile(
@@ -827,7 +843,7 @@ class WhatsAppTxtImporter:
                         bracketed,
                         sep,
                         _header_regex(bracketed, sep),
-                        frozenset("[\u200e\u200f" if bracketed else "0123456789\u200e\u200f"),
+                        frozenset("[\u200e\u200f" if bracketed else _DIGITS + "\u200e\u200f"),
                         n,
                     )
                     evidence = _DateEvidence(
@@ -1211,7 +1227,7 @@ def _time_of_day(
     hour, mins, secs = int(hours), int(minutes), int(seconds or 0)
     pm: bool | None = None
     if letter is not None:
-        pm = letter in "Pp"
+        pm = letter[0] in "Pp\u0645"  # "PM", "p. m.", Arabic م (ص is AM)
     elif half_day is not None:
         pm = half_day in _PM_PREFIXES
     if pm is not None and hour <= 12:
