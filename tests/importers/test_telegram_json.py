@@ -359,6 +359,26 @@ def test_old_export_without_unixtime_uses_the_assumed_zone(
     assert (message.sender, message.sender_name) == ("123456", "Daan")
 
 
+def test_old_export_epoch_edited_means_never_edited(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    # 2019 exports write "edited" on every message: the epoch in the PC's zone when it was never edited
+    old = {"type": "message", "from": "Daan", "from_id": 123456, "text": "x"}
+    export = chat(
+        "Daan",
+        "personal_chat",
+        5,
+        [
+            {**old, "id": 1, "date": "2019-05-31T21:28:30", "edited": "1970-01-01T08:00:00"},
+            {**old, "id": 2, "date": "2019-05-31T21:29:30", "edited": "2019-05-31T21:40:00"},
+        ],
+    )
+    import_files(write(tmp_path / "result.json", export), tz="Asia/Shanghai")
+    never, edited = all_messages(store)
+    assert never.edited_ts_ms is None
+    assert edited.edited_ts_ms == int(datetime(2019, 5, 31, 13, 40, tzinfo=UTC).timestamp()) * 1000
+
+
 # -- content --------------------------------------------------------------------------------------
 def test_media_beside_the_file(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
     folder = tmp_path / "ChatExport_2024-03-01"

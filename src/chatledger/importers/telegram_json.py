@@ -16,7 +16,8 @@ for such files only.
 
 Times. ``date_unixtime`` is UTC; ``date`` is the exporting PC's wall clock, so their difference is
 that PC's UTC offset, kept as ``utc_offset_min``. Old exports without ``date_unixtime`` are read as
-``--tz`` wall-clock time; a message with only ``date_unixtime`` is shown in ``--tz``.
+``--tz`` wall-clock time; a message with only ``date_unixtime`` is shown in ``--tz``. Those old exports
+also write ``"edited"`` as the epoch in the PC's zone (``1970-01-01T05:00:00``) on messages never edited.
 
 Identity. A chat is ``user<id>``, ``chat<id>`` or ``channel<id>`` (the peer kinds ``from_id`` also
 uses), because the bare ``id`` of a user and of a channel may coincide; messages are keyed by their
@@ -115,6 +116,9 @@ _SNIFF_CHAT_TYPE = re.compile(r'"type"\s*:\s*"(?:' + "|".join(_KINDS) + ')"')
 _SNIFF_ACCOUNT = re.compile(r'"(?:personal_information|frequent_contacts|profile_pictures|left_chats)"\s*:')
 _SNIFF_MESSAGE = re.compile(r'"type"\s*:\s*"(?:message|service)"')
 _MAX_OFFSET_S = 18 * 3600
+# Old exports (before date_unixtime) write "edited": "1970-01-01T05:00:00", the epoch in the PC's zone,
+# on every message never edited.
+_EPOCH_DAYS = frozenset({(1969, 12, 31), (1970, 1, 1)})
 
 # Roles of the containers above message level.
 _ROOT, _GROUP, _LIST, _CHAT, _MESSAGES, _PERSONAL = range(6)
@@ -452,7 +456,9 @@ class _Reader:
         if obj.get("edited_unixtime") is not None:
             edited_ms = self._seconds(obj["edited_unixtime"], locator, "edited_unixtime") * 1000
         elif obj.get("edited") is not None:
-            edited_ms = self.ctx.clock.to_utc_ms(*self._local(obj["edited"], locator, "edited"))[0]
+            edited = self._local(obj["edited"], locator, "edited")
+            if edited[:3] not in _EPOCH_DAYS:
+                edited_ms = self.ctx.clock.to_utc_ms(*edited)[0]
         if sender is not None and sender not in self.checked_senders:
             self.checked_senders.add(sender)
             if (
