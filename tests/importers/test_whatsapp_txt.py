@@ -440,6 +440,49 @@ def test_txt_and_zip_named_alike_share_the_chat(
     assert (conversation.platform_id, conversation.title) == ("Ana", "Ana")
 
 
+def test_utf8_member_name_without_the_zip_utf8_flag_names_the_chat_as_the_txt(
+    tmp_path: Path, import_files: ImportFn, store: SQLiteStore
+) -> None:
+    """Info-ZIP and some re-zipping tools store UTF-8 names without flag bit 11; zipfile reads cp437."""
+    chat = "24.12.2023, 21:07 - Ана: Привет\n24.12.2023, 21:08 - Луис: IMG-20231224-WA0001.jpg (файл)\n"
+    name = "WhatsApp Chat mit Zoë.txt"
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr(name, chat)
+        handle.writestr("IMG-20231224-WA0001.jpg", b"jpeg")
+    raw = bytearray(archive.read_bytes())
+    for signature, flags_high in ((b"PK\x03\x04", 7), (b"PK\x01\x02", 9)):
+        at = raw.find(signature)  # the chat is the first member: clear its UTF-8 flag in both headers
+        raw[at + flags_high] &= ~0x08  # bit 11 of the little-endian flags
+    archive.write_bytes(bytes(raw))
+    with zipfile.ZipFile(archive) as handle:
+        assert handle.namelist()[0] != name  # as zipfile reads it: mojibake
+    assert import_files(write(tmp_path / name, chat)).new == 2
+    assert import_files(archive).new == 0
+    [conversation] = store.conversations()
+    assert conversation.title == "Zoë"
+    photo = [m for m in store.messages(conversation.id or 0) if m.kind is MessageKind.IMAGE]
+    assert len(photo) == 1  # the media marker in an unlisted language, known by the file's WhatsApp name
+
+
+def test_media_markers_in_unlisted_languages_are_known_by_whatsapp_file_names(tmp_path: Path) -> None:
+    text = (
+        "[24.12.23, 21:07:02] Ана: Смотри \u200e<вложение: 00000003-PHOTO-2023-12-24-21-07-02.jpg>\n"
+        "[24.12.23, 21:08:02] Ана: \u200e<вложение: 00000004-VIDEO-2023-12-24-21-08-02.mp4>\n"
+        "[24.12.23, 21:09:02] Ана: <привет: как дела>\n"
+    )
+    photo, video, plain = messages_of(parse(write(tmp_path / "c.txt", text))[0])
+    assert (photo.kind, photo.attachments[0].name) == (
+        MessageKind.IMAGE,
+        "00000003-PHOTO-2023-12-24-21-07-02.jpg",
+    )
+    assert (video.kind, video.attachments[0].name) == (
+        MessageKind.VIDEO,
+        "00000004-VIDEO-2023-12-24-21-08-02.mp4",
+    )
+    assert (plain.kind, plain.attachments) == (MessageKind.TEXT, ())
+
+
 # -- generated fixtures -----------------------------------------------------------------------------------
 IOS_ZIP_CHAT = (
     f"[12/24/23, 9:05:14{NNBSP}PM] Family: {LRM}Messages and calls are end-to-end encrypted.\n"

@@ -300,6 +300,9 @@ _FILE_ATTACHED = re.compile(
     r"(.+?) \((?:file attached|Datei angehängt|archivo adjunto|fichier joint|arquivo anexado|file allegato|"
     r"bestand bijgevoegd|файл прикреплен|ファイル添付|附件|dosya eklendi|file terlampir)\)"
 )
+# the same markers in a language not listed above, known by WhatsApp's own media file names
+_ATTACHED_ANY = re.compile(r"<[^<>:]{1,40}:\s*(\d{8}-[A-Z]+-\d{4}(?:-\d\d){5}\.\w+)\s*>")
+_FILE_ATTACHED_ANY = re.compile(r"((?:IMG|VID|PTT|AUD|STK)-\d{8}-WA\d+\.\w+) \([^()]{1,40}\)")
 _DOCUMENT_OMITTED = re.compile(
     r"(?P<name>.+?)(?: • [^•]*?)? ?(?:document omitted|Dokument weggelassen|documento omitido|"
     r"documento omesso|document absent)"
@@ -705,6 +708,20 @@ def _hash(stream: IO[bytes]) -> tuple[str, str, int]:
     return sha256.hexdigest(), md5.hexdigest(), size
 
 
+def _member_name(archive: Path, member: str) -> str:
+    """A zip member's name as written: a UTF-8 name stored without the zip's UTF-8 flag (Info-ZIP, some
+    re-zipping tools) was read by ``zipfile`` as cp437 (``╨º╨░╤é`` for ``Чат``) and is read back."""
+    if member.isascii():
+        return member
+    with zipfile.ZipFile(archive) as handle:
+        if handle.getinfo(member).flag_bits & 0x800:
+            return member
+    try:
+        return member.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return member
+
+
 # -- the importer --------------------------------------------------------------------------------------
 @register
 class WhatsAppTxtImporter:
@@ -798,7 +815,7 @@ class WhatsAppTxtImporter:
             media.close()
 
     def _title(self, text: SourceFile, ctx: ImportContext, archive: Path | None) -> str:
-        inner = PurePosixPath(text.member) if text.member else Path(text.path.name)
+        inner = PurePosixPath(_member_name(text.path, text.member)) if text.member else Path(text.path.name)
         stem = inner.stem
         if stem == "_chat":  # iOS: the chat is named by the zip (or the folder it was unpacked to)
             if text.member and str(inner.parent) not in ("", "."):
@@ -1158,13 +1175,15 @@ class _Builder:
         first = probe.partition("\n")[0]
         if probe[-1:] == ">":
             cut = probe.rfind("<")
-            attached = _ATTACHED.fullmatch(probe, cut) if cut >= 0 else None
+            attached = (
+                (_ATTACHED.fullmatch(probe, cut) or _ATTACHED_ANY.fullmatch(probe, cut)) if cut >= 0 else None
+            )
             if attached is not None:
                 name = attached.group(1)
                 kind = media_kind(name)
                 return kind, (self.media.named(name, kind),), text, extra
         if first[-1:] == ")":
-            found = _FILE_ATTACHED.fullmatch(first)
+            found = _FILE_ATTACHED.fullmatch(first) or _FILE_ATTACHED_ANY.fullmatch(first)
             if found is not None:
                 name = found.group(1).strip()
                 kind = media_kind(name)
