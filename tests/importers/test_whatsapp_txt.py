@@ -809,6 +809,22 @@ def test_localised_deletions_and_edit_markers(
     assert (message.kind, message.sender, message.text, message.extra) == (kind, "Ana", text, extra)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Ana hat den Betreff von \u201eTrip: 2023\u201c zu \u201eTrip: 2024\u201c ge\u00e4ndert",
+        "Ana a chang\u00e9 le sujet de \u00ab Trip: 2023 \u00bb en \u00ab Trip \u00bb",
+        'Ana cambi\u00f3 el asunto de "Trip: 2023" a "Trip"',
+        "Ana changed the subject from \u201cTrip: 2023\u201d to \u201cTrip\u201d",
+    ],
+)
+def test_quoted_subject_with_a_colon_is_a_system_line_in_any_language(tmp_path: Path, line: str) -> None:
+    text = f"24/12/2023, 21:01 - {line}\n24/12/2023, 21:02 - Ana \u201eNana\u201c L: hi\n"
+    change, message = messages_of(parse(write(tmp_path / "c.txt", text))[0])
+    assert (change.kind, change.sender, change.text) == (MessageKind.SYSTEM, None, line)
+    assert (message.sender, message.text) == ("Ana \u201eNana\u201c L", "hi")  # balanced quotes: a name
+
+
 def test_russian_add_line_shows_a_group(tmp_path: Path) -> None:
     text = "24.12.2023, 21:05 - Ана добавил(-а) Луис\n24.12.2023, 21:06 - Ана: Привет\n"
     items, _ = parse(write(tmp_path / "c.txt", text))

@@ -367,7 +367,20 @@ _IOS_EVENT = re.compile(
     r"|changed the group description|blocked this contact|unblocked this contact|pinned a message"
     r"|no longer an admin|is a contact|turned (?:on|off)"
 )
-_SUBJECT_CHANGE = re.compile(r"changed (?:the )?(?:subject|group name|group description)|created group")
+_QUOTES = frozenset('"\u201c\u201d\u201e\u00ab\u00bb\u300c\u300d')
+
+
+def _inside_quote(text: str) -> bool:
+    """Whether ``text`` ends inside a quotation: a name cut at a ': ' of a quoted subject, in any language
+    ('Ana hat den Betreff von „Trip', 'Ana a changé le sujet de « Trip', 'Ana changed the subject from "a')."""
+    last = next((c for c in reversed(text) if c in _QUOTES), None)
+    if last is None or last in "\u201d\u00bb\u300d":
+        return False
+    if last == '"':
+        return text.count('"') % 2 == 1
+    return last != "\u201c" or "\u201e" not in text  # “ opens in English, closes German „…“
+
+
 _MEDIA_DATE = re.compile(
     r"\b(?:IMG|VID|PTT|AUD|DOC|STK)-(\d{4})(\d{2})(\d{2})-WA|\b\d{8}-[A-Z]+-(\d{4})-(\d{2})-(\d{2})"
 )
@@ -1091,7 +1104,7 @@ class _Builder:
         if cut >= 0:
             raw = sender = rest[:cut]
             body = rest[cut + 2 :]
-            if ('"' in sender or "\u201c" in sender) and _SUBJECT_CHANGE.search(sender):
+            if _inside_quote(sender):
                 sender, body = None, rest  # 'Ana changed the subject from "a: b" to "c"'
         elif rest[-1:] == ":":
             sender, body = rest[:-1], ""
