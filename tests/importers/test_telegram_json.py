@@ -24,6 +24,7 @@ from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
 from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, shared_sample, snapshot
+from tests.importers._zips import write_unflagged_zip
 
 SAMPLE_DIR = SAMPLES / "telegram"
 NOT_INCLUDED = "(File not included. Change data exporting settings to download.)"
@@ -481,6 +482,26 @@ def test_media_inside_a_zip(tmp_path: Path, store: SQLiteStore, import_files: Im
     ((attachment,),) = [m.attachments for m in all_messages(store)]
     assert attachment.status is AttachmentStatus.PRESENT
     assert attachment.sha256 == hashlib.sha256(b"IN-ZIP").hexdigest()
+
+
+def test_media_with_utf8_names_in_a_zip_without_the_utf8_flag(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    """A ChatExport folder zipped by Info-ZIP or macOS: zipfile reads its names as cp437."""
+    export = chat(
+        "Ана",
+        "personal_chat",
+        222,
+        [msg(1, 1709287200, "2024-03-01T10:00:00", "Ана", "user222", "", file="files/Отчёт.pdf")],
+    )
+    archive = write_unflagged_zip(
+        tmp_path / "ChatExport.zip",
+        {"Экспорт/result.json": json.dumps(export), "Экспорт/files/Отчёт.pdf": b"PDF"},
+    )
+    import_files(archive)
+    ((attachment,),) = [m.attachments for m in all_messages(store)]
+    assert (attachment.status, attachment.path) == (AttachmentStatus.PRESENT, "files/Отчёт.pdf")
+    assert attachment.sha256 == hashlib.sha256(b"PDF").hexdigest()
 
 
 def test_text_entities_forwards_and_special_messages(

@@ -31,6 +31,7 @@ from chatledger.model import (
 )
 from chatledger.store import SQLiteStore
 from tests.conftest import SAMPLES, ImportFn, shared_sample, snapshot
+from tests.importers._zips import write_unflagged_zip
 
 COPIED = SAMPLES / "whatsapp"
 LRM, NNBSP, NBSP = "\u200e", "\u202f", "\u00a0"
@@ -444,25 +445,30 @@ def test_utf8_member_name_without_the_zip_utf8_flag_names_the_chat_as_the_txt(
     tmp_path: Path, import_files: ImportFn, store: SQLiteStore
 ) -> None:
     """Info-ZIP and some re-zipping tools store UTF-8 names without flag bit 11; zipfile reads cp437."""
-    chat = "24.12.2023, 21:07 - Ана: Привет\n24.12.2023, 21:08 - Луис: IMG-20231224-WA0001.jpg (файл)\n"
+    chat = (
+        "24.12.2023, 21:07 - Ана: Привет\n"
+        "24.12.2023, 21:08 - Луис: IMG-20231224-WA0001.jpg (файл)\n"
+        "24.12.2023, 21:09 - Луис: Отчёт.pdf (file attached)\n"
+    )
     name = "WhatsApp Chat mit Zoë.txt"
-    archive = tmp_path / "export.zip"
-    with zipfile.ZipFile(archive, "w") as handle:
-        handle.writestr(name, chat)
-        handle.writestr("IMG-20231224-WA0001.jpg", b"jpeg")
-    raw = bytearray(archive.read_bytes())
-    for signature, flags_high in ((b"PK\x03\x04", 7), (b"PK\x01\x02", 9)):
-        at = raw.find(signature)  # the chat is the first member: clear its UTF-8 flag in both headers
-        raw[at + flags_high] &= ~0x08  # bit 11 of the little-endian flags
-    archive.write_bytes(bytes(raw))
+    archive = write_unflagged_zip(
+        tmp_path / "export.zip", {name: chat, "IMG-20231224-WA0001.jpg": b"jpeg", "Отчёт.pdf": b"pdf"}
+    )
     with zipfile.ZipFile(archive) as handle:
-        assert handle.namelist()[0] != name  # as zipfile reads it: mojibake
-    assert import_files(write(tmp_path / name, chat)).new == 2
+        assert name not in handle.namelist()  # as zipfile reads it: mojibake
+    assert import_files(write(tmp_path / name, chat)).new == 3
     assert import_files(archive).new == 0
     [conversation] = store.conversations()
     assert conversation.title == "Zoë"
-    photo = [m for m in store.messages(conversation.id or 0) if m.kind is MessageKind.IMAGE]
-    assert len(photo) == 1  # the media marker in an unlisted language, known by the file's WhatsApp name
+    items, _ = parse_member(archive)
+    photo, report = (m for m in messages_of(items) if m.attachments)
+    assert photo.kind is MessageKind.IMAGE  # the marker in an unlisted language, known by the file name
+    assert [(a.status, a.path) for a in report.attachments] == [(AttachmentStatus.PRESENT, "Отчёт.pdf")]
+
+
+def parse_member(archive: Path) -> tuple[list[Any], ImportContext]:
+    ctx = ImportContext(zone=ZoneInfo("UTC"), zone_name="UTC")
+    return list(importers.get("whatsapp-txt").parse(SourceFile(archive), ctx)), ctx
 
 
 def test_media_markers_in_unlisted_languages_are_known_by_whatsapp_file_names(tmp_path: Path) -> None:

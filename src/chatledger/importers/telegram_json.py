@@ -40,6 +40,7 @@ import ijson
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
+from chatledger.importers._shared.archives import names_as_written, written_name
 from chatledger.importers._shared.jsonstream import JsonStream
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
@@ -629,7 +630,8 @@ class _MediaFiles:
         self.source = source
         self.ctx = ctx
         self._zip: zipfile.ZipFile | None = None
-        self._zip_names: set[str] | None = None
+        self._zip_names: dict[str, str] = {}  # name as written -> name zipfile opens
+        self._zip_dir = ""  # the folder of the JSON inside the zip, as written
         self._base = source.path.parent.resolve() if source.member is None else None
 
     def attachment(
@@ -658,11 +660,12 @@ class _MediaFiles:
                 return None
             with open(path, "rb") as stream:
                 return _digest(stream)
-        member = posixpath.normpath(posixpath.join(posixpath.dirname(self.source.member or ""), relative))
         if self._zip is None:
             self._zip = zipfile.ZipFile(self.source.path)
-            self._zip_names = set(self._zip.namelist())
-        if member not in (self._zip_names or ()):
+            self._zip_names = names_as_written(self._zip)
+            self._zip_dir = posixpath.dirname(written_name(self._zip.getinfo(self.source.member or "")))
+        member = self._zip_names.get(posixpath.normpath(posixpath.join(self._zip_dir, relative)))
+        if member is None:
             return None
         with self._zip.open(member) as stream:
             return _digest(stream)

@@ -47,6 +47,7 @@ from typing import IO, Any, ClassVar
 
 from chatledger.errors import ImportFormatError, InputError
 from chatledger.importers import register
+from chatledger.importers._shared.archives import written_name
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
     Attachment,
@@ -657,7 +658,7 @@ class _Media:
     def __init__(self, *, archive: Path | None, chat_member: str | None, folder: Path | None) -> None:
         self.archive = archive
         self.folder = folder
-        self.members: dict[str, str] = {}
+        self.members: dict[str, tuple[str, str]] = {}  # file name -> (member to open, member as written)
         self.cache: dict[tuple[str, MessageKind], Attachment] = {}
         self._zip: zipfile.ZipFile | None = None
         if archive is not None:
@@ -666,10 +667,11 @@ class _Media:
                 for info in handle.infolist():
                     if info.is_dir() or info.filename.startswith("__MACOSX/"):
                         continue
-                    path = PurePosixPath(info.filename)
+                    path, written = PurePosixPath(info.filename), written_name(info)
+                    name = PurePosixPath(written).name  # as the chat text spells it
                     # a file beside the chat wins over a namesake elsewhere in the archive
-                    if path.name not in self.members or str(path.parent) == chat_dir:
-                        self.members[path.name] = info.filename
+                    if name not in self.members or str(path.parent) == chat_dir:
+                        self.members[name] = (info.filename, written)
 
     def close(self) -> None:
         if self._zip is not None:
@@ -694,14 +696,15 @@ class _Media:
         if not name or "/" in name or "\\" in name or name.startswith("."):
             return missing  # only plain file names are looked up: the text cannot point elsewhere
         if self.archive is not None:
-            member = self.members.get(name)
-            if member is None:
+            found = self.members.get(name)
+            if found is None:
                 return missing
+            member, written = found
             if self._zip is None:
                 self._zip = zipfile.ZipFile(self.archive)
             with self._zip.open(member) as stream:
                 sha256, md5, size = _hash(stream)
-            return Attachment(name, kind, AttachmentStatus.PRESENT, member, size, sha256, md5, mime)
+            return Attachment(name, kind, AttachmentStatus.PRESENT, written, size, sha256, md5, mime)
         if self.folder is not None:
             path = self.folder / name
             if path.is_file():
@@ -722,17 +725,11 @@ def _hash(stream: IO[bytes]) -> tuple[str, str, int]:
 
 
 def _member_name(archive: Path, member: str) -> str:
-    """A zip member's name as written: a UTF-8 name stored without the zip's UTF-8 flag (Info-ZIP, some
-    re-zipping tools) was read by ``zipfile`` as cp437 (``╨º╨░╤é`` for ``Чат``) and is read back."""
+    """A zip member's name as written (see ``archives.written_name``)."""
     if member.isascii():
         return member
     with zipfile.ZipFile(archive) as handle:
-        if handle.getinfo(member).flag_bits & 0x800:
-            return member
-    try:
-        return member.encode("cp437").decode("utf-8")
-    except UnicodeError:
-        return member
+        return written_name(handle.getinfo(member))
 
 
 # -- the importer --------------------------------------------------------------------------------------
