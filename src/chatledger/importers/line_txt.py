@@ -2,8 +2,8 @@
 
 Layout (FORMATS.md §8). Line 1 names the chat (``[LINE] Chat history with X``, ``[LINE] Xとのトーク履歴``,
 ``[LINE] 与X的聊天记录``, ``[LINE] 與X的聊天記錄``; ``… in X`` / ``Xのトーク履歴`` / ``X的聊天记录`` are groups),
-line 2 the save time (``Saved on: 2024/01/15 10:30``, or a label in any other language before a date). LINE PC may write neither; the chat is then named by the file name. Each day opens
-with a date line (``2021/1/1(金)``, ``2015/12/25 Fri``, ``2021.1.1 金曜日``, ``Sat, 11/01/2025``,
+line 2 the save time (``Saved on: 2024/01/15 10:30``, or a label in any other language before a date).
+LINE PC may write neither; the chat is then named by the file name. Each day opens with a date line (``2021/1/1(金)``, ``2015/12/25 Fri``, ``2021.1.1 金曜日``, ``Sat, 11/01/2025``,
 ``2026/1/30周五``); a message line starts with the time of day (``09:15``, ``午前11:24``, ``下午5:38``,
 ``10:30 AM``) and carries no date and no seconds.
 
