@@ -190,6 +190,17 @@ def test_traditional_chinese_title_and_japanese_group(
     ]
 
 
+def test_save_line_in_an_unlisted_language_is_the_save_time(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    """Thai (and other locales) label the save line in their own words; it was an error at line 2."""
+    th = "[LINE] ประวัติการสนทนากับ Ana\nบันทึกวันที่: 2024/01/15 10:30\n\n2024/01/14(อา.)\n09:15\tAna\tสวัสดี\n"
+    result = import_files(write(tmp_path / "th.txt", th))
+    [message] = all_messages(store)
+    assert (message.sender, message.text, message.locator) == ("Ana", "สวัสดี", "line 5")
+    assert any("title" in w and "no known language" in w for w in result.sources[0].warnings)
+
+
 def test_a_quote_that_never_closes_was_not_a_quote(
     tmp_path: Path, store: SQLiteStore, import_files: ImportFn
 ) -> None:

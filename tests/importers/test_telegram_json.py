@@ -24,6 +24,7 @@ from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
 from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, shared_sample, snapshot
+from tests.importers._zips import write_unflagged_zip
 
 SAMPLE_DIR = SAMPLES / "telegram"
 NOT_INCLUDED = "(File not included. Change data exporting settings to download.)"
@@ -359,6 +360,26 @@ def test_old_export_without_unixtime_uses_the_assumed_zone(
     assert (message.sender, message.sender_name) == ("123456", "Daan")
 
 
+def test_old_export_epoch_edited_means_never_edited(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    # 2019 exports write "edited" on every message: the epoch in the PC's zone when it was never edited
+    old = {"type": "message", "from": "Daan", "from_id": 123456, "text": "x"}
+    export = chat(
+        "Daan",
+        "personal_chat",
+        5,
+        [
+            {**old, "id": 1, "date": "2019-05-31T21:28:30", "edited": "1970-01-01T08:00:00"},
+            {**old, "id": 2, "date": "2019-05-31T21:29:30", "edited": "2019-05-31T21:40:00"},
+        ],
+    )
+    import_files(write(tmp_path / "result.json", export), tz="Asia/Shanghai")
+    never, edited = all_messages(store)
+    assert never.edited_ts_ms is None
+    assert edited.edited_ts_ms == int(datetime(2019, 5, 31, 13, 40, tzinfo=UTC).timestamp()) * 1000
+
+
 # -- content --------------------------------------------------------------------------------------
 def test_media_beside_the_file(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
     folder = tmp_path / "ChatExport_2024-03-01"
@@ -461,6 +482,26 @@ def test_media_inside_a_zip(tmp_path: Path, store: SQLiteStore, import_files: Im
     ((attachment,),) = [m.attachments for m in all_messages(store)]
     assert attachment.status is AttachmentStatus.PRESENT
     assert attachment.sha256 == hashlib.sha256(b"IN-ZIP").hexdigest()
+
+
+def test_media_with_utf8_names_in_a_zip_without_the_utf8_flag(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    """A ChatExport folder zipped by Info-ZIP or macOS: zipfile reads its names as cp437."""
+    export = chat(
+        "Ана",
+        "personal_chat",
+        222,
+        [msg(1, 1709287200, "2024-03-01T10:00:00", "Ана", "user222", "", file="files/Отчёт.pdf")],
+    )
+    archive = write_unflagged_zip(
+        tmp_path / "ChatExport.zip",
+        {"Экспорт/result.json": json.dumps(export), "Экспорт/files/Отчёт.pdf": b"PDF"},
+    )
+    import_files(archive)
+    ((attachment,),) = [m.attachments for m in all_messages(store)]
+    assert (attachment.status, attachment.path) == (AttachmentStatus.PRESENT, "files/Отчёт.pdf")
+    assert attachment.sha256 == hashlib.sha256(b"PDF").hexdigest()
 
 
 def test_text_entities_forwards_and_special_messages(

@@ -31,6 +31,7 @@ from chatledger.model import (
 )
 from chatledger.store import SQLiteStore
 from tests.conftest import SAMPLES, ImportFn, shared_sample, snapshot
+from tests.importers._zips import write_unflagged_zip
 
 COPIED = SAMPLES / "whatsapp"
 LRM, NNBSP, NBSP = "\u200e", "\u202f", "\u00a0"
@@ -440,6 +441,54 @@ def test_txt_and_zip_named_alike_share_the_chat(
     assert (conversation.platform_id, conversation.title) == ("Ana", "Ana")
 
 
+def test_utf8_member_name_without_the_zip_utf8_flag_names_the_chat_as_the_txt(
+    tmp_path: Path, import_files: ImportFn, store: SQLiteStore
+) -> None:
+    """Info-ZIP and some re-zipping tools store UTF-8 names without flag bit 11; zipfile reads cp437."""
+    chat = (
+        "24.12.2023, 21:07 - Ана: Привет\n"
+        "24.12.2023, 21:08 - Луис: IMG-20231224-WA0001.jpg (файл)\n"
+        "24.12.2023, 21:09 - Луис: Отчёт.pdf (file attached)\n"
+    )
+    name = "WhatsApp Chat mit Zoë.txt"
+    archive = write_unflagged_zip(
+        tmp_path / "export.zip", {name: chat, "IMG-20231224-WA0001.jpg": b"jpeg", "Отчёт.pdf": b"pdf"}
+    )
+    with zipfile.ZipFile(archive) as handle:
+        assert name not in handle.namelist()  # as zipfile reads it: mojibake
+    assert import_files(write(tmp_path / name, chat)).new == 3
+    assert import_files(archive).new == 0
+    [conversation] = store.conversations()
+    assert conversation.title == "Zoë"
+    items, _ = parse_member(archive)
+    photo, report = (m for m in messages_of(items) if m.attachments)
+    assert photo.kind is MessageKind.IMAGE  # the marker in an unlisted language, known by the file name
+    assert [(a.status, a.path) for a in report.attachments] == [(AttachmentStatus.PRESENT, "Отчёт.pdf")]
+
+
+def parse_member(archive: Path) -> tuple[list[Any], ImportContext]:
+    ctx = ImportContext(zone=ZoneInfo("UTC"), zone_name="UTC")
+    return list(importers.get("whatsapp-txt").parse(SourceFile(archive), ctx)), ctx
+
+
+def test_media_markers_in_unlisted_languages_are_known_by_whatsapp_file_names(tmp_path: Path) -> None:
+    text = (
+        "[24.12.23, 21:07:02] Ана: Смотри \u200e<вложение: 00000003-PHOTO-2023-12-24-21-07-02.jpg>\n"
+        "[24.12.23, 21:08:02] Ана: \u200e<вложение: 00000004-VIDEO-2023-12-24-21-08-02.mp4>\n"
+        "[24.12.23, 21:09:02] Ана: <привет: как дела>\n"
+    )
+    photo, video, plain = messages_of(parse(write(tmp_path / "c.txt", text))[0])
+    assert (photo.kind, photo.attachments[0].name) == (
+        MessageKind.IMAGE,
+        "00000003-PHOTO-2023-12-24-21-07-02.jpg",
+    )
+    assert (video.kind, video.attachments[0].name) == (
+        MessageKind.VIDEO,
+        "00000004-VIDEO-2023-12-24-21-08-02.mp4",
+    )
+    assert (plain.kind, plain.attachments) == (MessageKind.TEXT, ())
+
+
 # -- generated fixtures -----------------------------------------------------------------------------------
 IOS_ZIP_CHAT = (
     f"[12/24/23, 9:05:14{NNBSP}PM] Family: {LRM}Messages and calls are end-to-end encrypted.\n"
@@ -613,6 +662,13 @@ def test_standalone_txt_hashes_sibling_media(tmp_path: Path) -> None:
         (f"{LRM}[24/12/2023, 9:05:14{NNBSP}PM] ", "2023-12-24T21:05:14"),
         ("[24-12-23 21:05:14] ", "2023-12-24T21:05:14"),
         ("[2023/12/24, 21:05:14] ", "2023-12-24T21:05:14"),
+        ("24/12/2023 à 21:05 - ", "2023-12-24T21:05:00"),  # French Android
+        (
+            "\u0662\u0664\u200f/\u0661\u0662\u200f/\u0662\u0660\u0662\u0663\u060c \u0669:\u0660\u0665 \u0645 - ",
+            "2023-12-24T21:05:00",
+        ),
+        ("24/12/2023\u060c 9:05 \u0635 - ", "2023-12-24T09:05:00"),  # Arabic with Western digits, AM
+        ("[24/12/2023\u060c 9:05:14 \u0645] ", "2023-12-24T21:05:14"),
     ],
 )
 def test_header_variants(tmp_path: Path, header: str, expected: str) -> None:
@@ -737,6 +793,49 @@ def test_android_system_lines_and_localised_placeholders(tmp_path: Path) -> None
     edited = messages_of(items)[9]
     assert (edited.text, edited.extra) == ("done", {"edited": True})
     assert messages_of(items)[1].text == 'Ana changed the subject from "Trip: 2023" to "Trip: 2024"'
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "text", "extra"),
+    [
+        ("Данное сообщение удалено", MessageKind.RECALL, "Данное сообщение удалено", None),
+        ("تم حذف هذه الرسالة", MessageKind.RECALL, "تم حذف هذه الرسالة", None),
+        ("消息已删除", MessageKind.RECALL, "消息已删除", None),
+        ("Pesan ini dihapus", MessageKind.RECALL, "Pesan ini dihapus", None),
+        ("Hallo <Diese Nachricht wurde bearbeitet.>", MessageKind.TEXT, "Hallo", {"edited": True}),
+        ("Hola <Se editó este mensaje.>", MessageKind.TEXT, "Hola", {"edited": True}),
+        ("Привет <Сообщение изменено>", MessageKind.TEXT, "Привет", {"edited": True}),
+    ],
+)
+def test_localised_deletions_and_edit_markers(
+    tmp_path: Path, body: str, kind: MessageKind, text: str, extra: dict[str, bool] | None
+) -> None:
+    path = write(tmp_path / "c.txt", f"24.12.2023, 21:05 - Ana: {body}\n")
+    [message] = messages_of(parse(path)[0])
+    assert (message.kind, message.sender, message.text, message.extra) == (kind, "Ana", text, extra)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Ana hat den Betreff von \u201eTrip: 2023\u201c zu \u201eTrip: 2024\u201c ge\u00e4ndert",
+        "Ana a chang\u00e9 le sujet de \u00ab Trip: 2023 \u00bb en \u00ab Trip \u00bb",
+        'Ana cambi\u00f3 el asunto de "Trip: 2023" a "Trip"',
+        "Ana changed the subject from \u201cTrip: 2023\u201d to \u201cTrip\u201d",
+    ],
+)
+def test_quoted_subject_with_a_colon_is_a_system_line_in_any_language(tmp_path: Path, line: str) -> None:
+    text = f"24/12/2023, 21:01 - {line}\n24/12/2023, 21:02 - Ana \u201eNana\u201c L: hi\n"
+    change, message = messages_of(parse(write(tmp_path / "c.txt", text))[0])
+    assert (change.kind, change.sender, change.text) == (MessageKind.SYSTEM, None, line)
+    assert (message.sender, message.text) == ("Ana \u201eNana\u201c L", "hi")  # balanced quotes: a name
+
+
+def test_russian_add_line_shows_a_group(tmp_path: Path) -> None:
+    text = "24.12.2023, 21:05 - Ана добавил(-а) Луис\n24.12.2023, 21:06 - Ана: Привет\n"
+    items, _ = parse(write(tmp_path / "c.txt", text))
+    [conversation] = [i for i in items if isinstance(i, Conversation)]
+    assert conversation.kind is ConversationKind.GROUP
 
 
 def test_direct_chat_and_self_participant(tmp_path: Path) -> None:

@@ -2,8 +2,8 @@
 
 Layout (FORMATS.md §8). Line 1 names the chat (``[LINE] Chat history with X``, ``[LINE] Xとのトーク履歴``,
 ``[LINE] 与X的聊天记录``, ``[LINE] 與X的聊天記錄``; ``… in X`` / ``Xのトーク履歴`` / ``X的聊天记录`` are groups),
-line 2 the save time. LINE PC may write neither; the chat is then named by the file name. Each day opens
-with a date line (``2021/1/1(金)``, ``2015/12/25 Fri``, ``2021.1.1 金曜日``, ``Sat, 11/01/2025``,
+line 2 the save time (``Saved on: 2024/01/15 10:30``, or a label in any other language before a date).
+LINE PC may write neither; the chat is then named by the file name. Each day opens with a date line (``2021/1/1(金)``, ``2015/12/25 Fri``, ``2021.1.1 金曜日``, ``Sat, 11/01/2025``,
 ``2026/1/30周五``); a message line starts with the time of day (``09:15``, ``午前11:24``, ``下午5:38``,
 ``10:30 AM``) and carries no date and no seconds.
 
@@ -61,6 +61,8 @@ _TITLES: tuple[tuple[re.Pattern[str], ConversationKind], ...] = (
     (re.compile(r"(.+)的聊天記錄"), ConversationKind.GROUP),
 )
 _SAVED = re.compile(r"(?:Saved on|保存日時|保存日期|儲存日期)\s*[:：]\s*(.*)")
+# the same line in a language not listed (Thai "บันทึกวันที่: 2024/01/15 10:30"): a label, then a date
+_SAVED_ANY = re.compile(r"[^\t\d:：]{1,40}[:：]\s*(\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b.*)")
 _WEEKDAY = r"(?:\((?P<wd1>[^()\t]{1,12})\)|\s*(?P<wd2>[^\d\s:\t()][^\t:]{0,11}))?"
 _DATE_YMD = re.compile(r"(?P<y>\d{4})(?P<s>[/.-])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})\s*" + _WEEKDAY + r"\s*")
 _DATE_MDY = re.compile(r"(?P<wd>[A-Za-z]{3,9})\.?, (?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})\s*")
@@ -182,7 +184,7 @@ class _Reader:
                     if pending is not None:
                         pending.blanks.append(line)
                     continue
-                if number <= 3 and self.day is None and (saved := _SAVED.fullmatch(line.strip())):
+                if number <= 3 and self.day is None and (saved := _saved_on(line.strip())):
                     self.ctx.meta["line_saved_on"] = saved.group(1)
                     continue
                 day = _date_of(line)
@@ -363,6 +365,10 @@ class _Reader:
             extra=extra,
             locator=locator,
         )
+
+
+def _saved_on(line: str) -> re.Match[str] | None:
+    return _SAVED.fullmatch(line) or _SAVED_ANY.fullmatch(line)
 
 
 def _recall_name(text: str) -> str | None:

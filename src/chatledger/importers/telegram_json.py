@@ -16,7 +16,8 @@ for such files only.
 
 Times. ``date_unixtime`` is UTC; ``date`` is the exporting PC's wall clock, so their difference is
 that PC's UTC offset, kept as ``utc_offset_min``. Old exports without ``date_unixtime`` are read as
-``--tz`` wall-clock time; a message with only ``date_unixtime`` is shown in ``--tz``.
+``--tz`` wall-clock time; a message with only ``date_unixtime`` is shown in ``--tz``. Those old exports
+also write ``"edited"`` as the epoch in the PC's zone (``1970-01-01T05:00:00``) on messages never edited.
 
 Identity. A chat is ``user<id>``, ``chat<id>`` or ``channel<id>`` (the peer kinds ``from_id`` also
 uses), because the bare ``id`` of a user and of a channel may coincide; messages are keyed by their
@@ -39,6 +40,7 @@ import ijson
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
+from chatledger.importers._shared.archives import names_as_written, written_name
 from chatledger.importers._shared.jsonstream import JsonStream
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
@@ -115,6 +117,9 @@ _SNIFF_CHAT_TYPE = re.compile(r'"type"\s*:\s*"(?:' + "|".join(_KINDS) + ')"')
 _SNIFF_ACCOUNT = re.compile(r'"(?:personal_information|frequent_contacts|profile_pictures|left_chats)"\s*:')
 _SNIFF_MESSAGE = re.compile(r'"type"\s*:\s*"(?:message|service)"')
 _MAX_OFFSET_S = 18 * 3600
+# Old exports (before date_unixtime) write "edited": "1970-01-01T05:00:00", the epoch in the PC's zone,
+# on every message never edited.
+_EPOCH_DAYS = frozenset({(1969, 12, 31), (1970, 1, 1)})
 
 # Roles of the containers above message level.
 _ROOT, _GROUP, _LIST, _CHAT, _MESSAGES, _PERSONAL = range(6)
@@ -452,7 +457,9 @@ class _Reader:
         if obj.get("edited_unixtime") is not None:
             edited_ms = self._seconds(obj["edited_unixtime"], locator, "edited_unixtime") * 1000
         elif obj.get("edited") is not None:
-            edited_ms = self.ctx.clock.to_utc_ms(*self._local(obj["edited"], locator, "edited"))[0]
+            edited = self._local(obj["edited"], locator, "edited")
+            if edited[:3] not in _EPOCH_DAYS:
+                edited_ms = self.ctx.clock.to_utc_ms(*edited)[0]
         if sender is not None and sender not in self.checked_senders:
             self.checked_senders.add(sender)
             if (
@@ -623,7 +630,8 @@ class _MediaFiles:
         self.source = source
         self.ctx = ctx
         self._zip: zipfile.ZipFile | None = None
-        self._zip_names: set[str] | None = None
+        self._zip_names: dict[str, str] = {}  # name as written -> name zipfile opens
+        self._zip_dir = ""  # the folder of the JSON inside the zip, as written
         self._base = source.path.parent.resolve() if source.member is None else None
 
     def attachment(
@@ -652,11 +660,12 @@ class _MediaFiles:
                 return None
             with open(path, "rb") as stream:
                 return _digest(stream)
-        member = posixpath.normpath(posixpath.join(posixpath.dirname(self.source.member or ""), relative))
         if self._zip is None:
             self._zip = zipfile.ZipFile(self.source.path)
-            self._zip_names = set(self._zip.namelist())
-        if member not in (self._zip_names or ()):
+            self._zip_names = names_as_written(self._zip)
+            self._zip_dir = posixpath.dirname(written_name(self._zip.getinfo(self.source.member or "")))
+        member = self._zip_names.get(posixpath.normpath(posixpath.join(self._zip_dir, relative)))
+        if member is None:
             return None
         with self._zip.open(member) as stream:
             return _digest(stream)

@@ -3,7 +3,8 @@
 Every line that starts with a header (``24/12/2023, 21:05 - Ana: Hola``, ``[24/12/2023, 21:05:14] Ana:
 Hola``) opens a message; any other line continues the previous one. The header family (dashed or
 bracketed) and the date separator are fixed by the first header of the file, so body lines that merely
-start with a date are not misread; padding, year length, seconds, AM/PM spelling and ``klo`` may vary.
+start with a date are not misread; padding, year length, seconds, AM/PM spelling (also Arabic ``ص``/``م``),
+Arabic-Indic digits and the words ``klo`` (Finnish) and ``à`` (French) before the time may vary.
 
 **Day/month order** is stated nowhere in the file. It is decided once per file, before any message is
 read, from the whole file (a cheap first pass that stops as soon as the answer is certain):
@@ -46,6 +47,7 @@ from typing import IO, Any, ClassVar
 
 from chatledger.errors import ImportFormatError, InputError
 from chatledger.importers import register
+from chatledger.importers._shared.archives import written_name
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
     Attachment,
@@ -71,12 +73,19 @@ _PM_PREFIXES = frozenset({"下午", "午後", "오후", "中午", "晚上"})
 _TIME = (
     rf"(?:({_AMPM_PREFIX}) ?)?"  # Asian locales put the half-day first: 下午9:05, 오후 9:05
     r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?"  # 21:05, 21.05 (Finnish), optional seconds
-    r"(?:[ \u00a0\u202f]?([AaPp])\.?[ \u00a0\u202f]?[Mm]\.?)?"  # PM, pm, p.m., p. m., U+202F PM
+    r"(?:[ \u00a0\u202f]?([AaPp]\.?[ \u00a0\u202f]?[Mm]\.?|[\u0635\u0645]))?"  # PM, p. m., U+202F PM, Arabic ص/م
 )
-_DATE_TIME_GAP = r"\.?,? (?:klo )?"  # "24/12/23, 9:05", "[15-01-20 02:22:56]", "13.6.2018 klo 21.25"
+# "24/12/23, 9:05", "[15-01-20 02:22:56]", "13.6.2018 klo 21.25", "26/09/2019 à 22:39" (French), "٢٤‏/١٢‏/٢٠٢٣، ٩:٠٧"
+_DATE_TIME_GAP = r"\.?[,\u060c]? (?:klo |à )?"
 _DASH_END = r"(?: [-\u2013] |: )"  # " - " (also "13.06.18 21.25.15: Name:" seen in Finnish exports)
+_RLM = "\u200f?"  # Arabic dates carry U+200F after the day and the month: "٢٤‏/١٢‏/٢٠٢٣"
+_DIGITS = "0123456789\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"  # ASCII, Arabic-Indic
 _ANY_HEADER = re.compile(
-    r"[\u200e\u200f]?(?P<br>\[)?\d{1,4}(?P<sep>[./-]) ?\d{1,2}(?P=sep) ?\d{1,4}"
+    r"[\u200e\u200f]?(?P<br>\[)?\d{1,4}"
+    + _RLM
+    + r"(?P<sep>[./-]) ?\d{1,2}"
+    + _RLM
+    + r"(?P=sep) ?\d{1,4}"
     + _DATE_TIME_GAP
     + _TIME
     + r"(?(br)\] ?|"
@@ -88,7 +97,7 @@ _ANY_HEADER = re.compile(
 def _header_regex(bracketed: bool, sep: str) -> re.Pattern[str]:
     """The one header regex of a file. Groups: 1 date, 2-4 its fields, 5 time, 6 prefix, 7-9 h m s, 10 a/p."""
     s = re.escape(sep)
-    date_part = rf"((\d{{1,4}}){s} ?(\d{{1,2}}){s} ?(\d{{1,4}}))"
+    date_part = rf"((\d{{1,4}}){_RLM}{s} ?(\d{{1,2}}){_RLM}{s} ?(\d{{1,4}}))"
     head = r"[\u200e\u200f]?\[" if bracketed else r"[\u200e\u200f]?"
     tail = r"\] ?" if bracketed else _DASH_END
     return re.compile(head + date_part + _DATE_TIME_GAP + "(" + _TIME + ")" + tail)
@@ -244,22 +253,28 @@ _DELETED: frozenset[str] = frozenset(
         "Je hebt dit bericht verwijderd",
         "Это сообщение удалено",
         "Вы удалили это сообщение",
+        "Данное сообщение удалено",
         "Bu mesaj silindi",
         "Bu mesajı sildiniz",
         "Pesan ini telah dihapus",
+        "Pesan ini dihapus",
         "Anda menghapus pesan ini",
         "このメッセージは削除されました",
         "此消息已删除",
+        "消息已删除",
+        "这条消息已被删除",
+        "تم حذف هذه الرسالة",
+        "הודעה זו נמחקה",
         "你删除了此消息",
         "삭제된 메시지입니다",
     )
     for variant in (text, text + ".")
 )
 _EDITED: frozenset[str] = frozenset(
-    {
+    variant
+    for text in (
         "<This message was edited>",
         "<Diese Nachricht wurde bearbeitet>",
-        "<Se editó este mensaje.>",
         "<Se editó este mensaje>",
         "<Mensaje editado>",
         "<Ce message a été modifié>",
@@ -270,7 +285,8 @@ _EDITED: frozenset[str] = frozenset(
         "<Сообщение изменено>",
         "<Bu mesaj düzenlendi>",
         "<Pesan ini telah diedit>",
-    }
+    )
+    for variant in (text, text[:-1] + ".>")  # "<Diese Nachricht wurde bearbeitet.>" ends with a period
 )
 # bodies starting or ending with these characters may be more than text (see _Builder._classify)
 _WHITESPACE = frozenset(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -285,6 +301,9 @@ _FILE_ATTACHED = re.compile(
     r"(.+?) \((?:file attached|Datei angehängt|archivo adjunto|fichier joint|arquivo anexado|file allegato|"
     r"bestand bijgevoegd|файл прикреплен|ファイル添付|附件|dosya eklendi|file terlampir)\)"
 )
+# the same markers in a language not listed above, known by WhatsApp's own media file names
+_ATTACHED_ANY = re.compile(r"<[^<>:]{1,40}:\s*(\d{8}-[A-Z]+-\d{4}(?:-\d\d){5}\.\w+)\s*>")
+_FILE_ATTACHED_ANY = re.compile(r"((?:IMG|VID|PTT|AUD|STK)-\d{8}-WA\d+\.\w+) \([^()]{1,40}\)")
 _DOCUMENT_OMITTED = re.compile(
     r"(?P<name>.+?)(?: • [^•]*?)? ?(?:document omitted|Dokument weggelassen|documento omitido|"
     r"documento omesso|document absent)"
@@ -331,6 +350,7 @@ _NOTICE_PREFIXES = (  # system notices some exports attribute to the chat or a p
     "Les messages et les appels sont chiffrés",
     "I messaggi e le chiamate sono crittografati",
     "Berichten en oproepen worden end-to-end versleuteld",
+    "Сообщения и звонки защищены сквозным шифрованием",
 )
 _SPECIAL_PREFIXES = _LOCATION_PREFIXES + _POLL_PREFIXES + _NOTICE_PREFIXES + ("This message was deleted by",)
 _LIVE_LOCATION = frozenset({"live location shared", "Live location shared", "Live-Standort geteilt"})
@@ -340,7 +360,7 @@ _GROUP_EVENT = re.compile(
     r"changed the subject|changed the group|changed this group|were added|now an admin|"
     r"hat die Gruppe|hinzugefügt|ist beigetreten|hat .*entfernt|creó el grupo|añadió|se unió|"
     r"criou o grupo|adicionou|entrou usando|a créé le groupe|a ajouté|a rejoint|ha creato il gruppo|"
-    r"ha aggiunto|heeft groep|toegevoegd"
+    r"ha aggiunto|heeft groep|toegevoegd|добавил\(-а\)|создал\(-а\) группу"
 )
 # iOS writes every chat event as a message from the chat itself, its body starting with U+200E
 _IOS_EVENT = re.compile(
@@ -348,7 +368,20 @@ _IOS_EVENT = re.compile(
     r"|changed the group description|blocked this contact|unblocked this contact|pinned a message"
     r"|no longer an admin|is a contact|turned (?:on|off)"
 )
-_SUBJECT_CHANGE = re.compile(r"changed (?:the )?(?:subject|group name|group description)|created group")
+_QUOTES = frozenset('"\u201c\u201d\u201e\u00ab\u00bb\u300c\u300d')
+
+
+def _inside_quote(text: str) -> bool:
+    """Whether ``text`` ends inside a quotation: a name cut at a ': ' of a quoted subject, in any language
+    ('Ana hat den Betreff von „Trip', 'Ana a changé le sujet de « Trip', 'Ana changed the subject from "a')."""
+    last = next((c for c in reversed(text) if c in _QUOTES), None)
+    if last is None or last in "\u201d\u00bb\u300d":
+        return False
+    if last == '"':
+        return text.count('"') % 2 == 1
+    return last != "\u201c" or "\u201e" not in text  # “ opens in English, closes German „…“
+
+
 _MEDIA_DATE = re.compile(
     r"\b(?:IMG|VID|PTT|AUD|DOC|STK)-(\d{4})(\d{2})(\d{2})-WA|\b\d{8}-[A-Z]+-(\d{4})-(\d{2})-(\d{2})"
 )
@@ -625,7 +658,7 @@ class _Media:
     def __init__(self, *, archive: Path | None, chat_member: str | None, folder: Path | None) -> None:
         self.archive = archive
         self.folder = folder
-        self.members: dict[str, str] = {}
+        self.members: dict[str, tuple[str, str]] = {}  # file name -> (member to open, member as written)
         self.cache: dict[tuple[str, MessageKind], Attachment] = {}
         self._zip: zipfile.ZipFile | None = None
         if archive is not None:
@@ -634,10 +667,11 @@ class _Media:
                 for info in handle.infolist():
                     if info.is_dir() or info.filename.startswith("__MACOSX/"):
                         continue
-                    path = PurePosixPath(info.filename)
+                    path, written = PurePosixPath(info.filename), written_name(info)
+                    name = PurePosixPath(written).name  # as the chat text spells it
                     # a file beside the chat wins over a namesake elsewhere in the archive
-                    if path.name not in self.members or str(path.parent) == chat_dir:
-                        self.members[path.name] = info.filename
+                    if name not in self.members or str(path.parent) == chat_dir:
+                        self.members[name] = (info.filename, written)
 
     def close(self) -> None:
         if self._zip is not None:
@@ -662,14 +696,15 @@ class _Media:
         if not name or "/" in name or "\\" in name or name.startswith("."):
             return missing  # only plain file names are looked up: the text cannot point elsewhere
         if self.archive is not None:
-            member = self.members.get(name)
-            if member is None:
+            found = self.members.get(name)
+            if found is None:
                 return missing
+            member, written = found
             if self._zip is None:
                 self._zip = zipfile.ZipFile(self.archive)
             with self._zip.open(member) as stream:
                 sha256, md5, size = _hash(stream)
-            return Attachment(name, kind, AttachmentStatus.PRESENT, member, size, sha256, md5, mime)
+            return Attachment(name, kind, AttachmentStatus.PRESENT, written, size, sha256, md5, mime)
         if self.folder is not None:
             path = self.folder / name
             if path.is_file():
@@ -687,6 +722,14 @@ def _hash(stream: IO[bytes]) -> tuple[str, str, int]:
         md5.update(chunk)
         size += len(chunk)
     return sha256.hexdigest(), md5.hexdigest(), size
+
+
+def _member_name(archive: Path, member: str) -> str:
+    """A zip member's name as written (see ``archives.written_name``)."""
+    if member.isascii():
+        return member
+    with zipfile.ZipFile(archive) as handle:
+        return written_name(handle.getinfo(member))
 
 
 # -- the importer --------------------------------------------------------------------------------------
@@ -782,7 +825,7 @@ class WhatsAppTxtImporter:
             media.close()
 
     def _title(self, text: SourceFile, ctx: ImportContext, archive: Path | None) -> str:
-        inner = PurePosixPath(text.member) if text.member else Path(text.path.name)
+        inner = PurePosixPath(_member_name(text.path, text.member)) if text.member else Path(text.path.name)
         stem = inner.stem
         if stem == "_chat":  # iOS: the chat is named by the zip (or the folder it was unpacked to)
             if text.member and str(inner.parent) not in ("", "."):
@@ -827,7 +870,7 @@ class WhatsAppTxtImporter:
                         bracketed,
                         sep,
                         _header_regex(bracketed, sep),
-                        frozenset("[\u200e\u200f" if bracketed else "0123456789\u200e\u200f"),
+                        frozenset("[\u200e\u200f" if bracketed else _DIGITS + "\u200e\u200f"),
                         n,
                     )
                     evidence = _DateEvidence(
@@ -1058,7 +1101,7 @@ class _Builder:
         if cut >= 0:
             raw = sender = rest[:cut]
             body = rest[cut + 2 :]
-            if ('"' in sender or "\u201c" in sender) and _SUBJECT_CHANGE.search(sender):
+            if _inside_quote(sender):
                 sender, body = None, rest  # 'Ana changed the subject from "a: b" to "c"'
         elif rest[-1:] == ":":
             sender, body = rest[:-1], ""
@@ -1142,13 +1185,15 @@ class _Builder:
         first = probe.partition("\n")[0]
         if probe[-1:] == ">":
             cut = probe.rfind("<")
-            attached = _ATTACHED.fullmatch(probe, cut) if cut >= 0 else None
+            attached = (
+                (_ATTACHED.fullmatch(probe, cut) or _ATTACHED_ANY.fullmatch(probe, cut)) if cut >= 0 else None
+            )
             if attached is not None:
                 name = attached.group(1)
                 kind = media_kind(name)
                 return kind, (self.media.named(name, kind),), text, extra
         if first[-1:] == ")":
-            found = _FILE_ATTACHED.fullmatch(first)
+            found = _FILE_ATTACHED.fullmatch(first) or _FILE_ATTACHED_ANY.fullmatch(first)
             if found is not None:
                 name = found.group(1).strip()
                 kind = media_kind(name)
@@ -1211,7 +1256,7 @@ def _time_of_day(
     hour, mins, secs = int(hours), int(minutes), int(seconds or 0)
     pm: bool | None = None
     if letter is not None:
-        pm = letter in "Pp"
+        pm = letter[0] in "Pp\u0645"  # "PM", "p. m.", Arabic م (ص is AM)
     elif half_day is not None:
         pm = half_day in _PM_PREFIXES
     if pm is not None and hour <= 12:
