@@ -64,6 +64,18 @@ def test_fragment_without_chat_block_warns(import_files: ImportFn) -> None:
     )  # the preamble is reported, not dropped silently
 
 
+def test_chat_label_without_rules_names_the_chat(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text(
+        "消息记录\n消息分组:我的好友\n消息对象:小王\n\n2020-05-01 8:00:00 小王(12345)\n早\n", encoding="utf-8"
+    )
+    [source] = import_files(path, tz="Asia/Shanghai").sources
+    assert [c.platform_id for c in store.conversations()] == ["小王"]
+    assert not source.warnings
+
+
 def body(chat: str, messages: str, group: str = "我的好友") -> str:
     return f"{RULE}\n消息分组:{group}\n{RULE}\n消息对象:{chat}\n{RULE}\n\n{messages}"
 

@@ -127,7 +127,10 @@ class _Reader:
             for number, raw in lines:
                 line = raw.rstrip("\n").rstrip("\r")
                 bare = line.lstrip("\ufeff")
-                if bare.startswith((GROUP_LABEL, OBJECT_LABEL)) and previous == RULE:
+                # Framed by rules as QQ writes them, or (a hand-trimmed copy) bare before any message.
+                if bare.startswith((GROUP_LABEL, OBJECT_LABEL)) and (
+                    previous == RULE or (pending is None and self.conversation is None)
+                ):
                     if pending is not None:
                         if pending.body and pending.body[-1] == RULE:
                             pending.body.pop()  # the rule opening this block
