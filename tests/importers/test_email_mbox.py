@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -170,6 +171,8 @@ def test_sniff(tmp_path: Path, name: str, content: bytes, mbox: float, eml: floa
         ("Mon, 4 Mar 2024 09:00:00", "2024-03-04T09:00:00+08:00"),  # no zone: read in --tz
         ("Mon, 4 Mar 2024 09:00:00 EST", "2024-03-04T09:00:00-05:00"),
         ("Mon, 4 Mar 2024 09:00:00 +0800 (CST)", "2024-03-04T09:00:00+08:00"),
+        ("Mon, 4 Mar 2024 09:00:00 GMT+0800", "2024-03-04T09:00:00+08:00"),  # parsedate_tz says +0000
+        ("Mon, 4 Mar 2024 09:00:00 +05:30", "2024-03-04T09:00:00+05:30"),
     ],
 )
 def test_dates_without_numeric_offset(
@@ -207,3 +210,36 @@ def test_raw_8bit_headers_in_utf8_and_gbk_are_decoded(
     messages = list(store.iter_all_messages())
     assert {m.sender_name for m in messages} == {"张三"}
     assert all(m.extra and m.extra.get("subject") == "关于发票" for m in messages)
+
+
+def test_encoded_words_declared_gb2312_holding_gbk_characters(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    def word(text: str) -> str:  # 镕 is in GBK, not in GB2312: Chinese clients label such words gb2312
+        return "=?gb2312?B?" + base64.b64encode(text.encode("gbk")).decode() + "?="
+
+    path = tmp_path / "x.eml"
+    path.write_text(
+        f"From: {word('王镕')} <wr@example.cn>\nTo: a@example.com\nSubject: {word('关于镕的报价')}\n"
+        "Date: Mon, 4 Mar 2024 09:00:00 +0800\n\nbody\n",
+        encoding="ascii",
+    )
+    import_files(path)
+    [message] = all_messages(store)
+    assert (message.sender_name, (message.extra or {}).get("subject")) == ("王镕", "关于镕的报价")
+
+
+def test_gbk_body_declared_utf8_is_read_as_gb18030(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    path = tmp_path / "x.eml"
+    path.write_bytes(
+        b"From: a@b.c\nTo: d@e.f\nSubject: s\nDate: Mon, 4 Mar 2024 09:00:00 +0800\n"
+        b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+        + "这是GBK编码的正文".encode("gbk")
+        + b"\n"
+    )
+    [source] = import_files(path).sources
+    [message] = all_messages(store)
+    assert message.text == "这是GBK编码的正文"
+    assert "line 1: a text/plain part declared 'utf-8' is read as GB18030" in source.warnings

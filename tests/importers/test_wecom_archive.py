@@ -97,7 +97,7 @@ EVERY_TYPE: list[tuple[str, dict[str, Any], str, str]] = [
     ("redpacket", {"wish": "w", "totalamount": 5, "totalcnt": 1}, "red_packet", "[红包] w ¥0.05"),
     ("meeting", {"topic": "周会", "address": "A"}, "other", "[会议] 周会 A"),
     ("docmsg", {"title": "文档", "link_url": "https://d"}, "link", "[文档] 文档 https://d"),
-    ("news", {"info": {"item": [{"title": "N", "url": "https://n"}]}}, "link", "[图文] N https://n"),
+    ("news", {"item": [{"title": "N", "url": "https://n"}]}, "link", "[图文] N https://n"),
     ("calendar", {"title": "日程", "place": "P"}, "other", "[日程] 日程 P"),
     (
         "mixed",
@@ -109,9 +109,20 @@ EVERY_TYPE: list[tuple[str, dict[str, Any], str, str]] = [
     ("voip_doc_share", {"filename": "s.pptx"}, "file", "[文件] s.pptx"),
     ("sphfeed", {"sph_name": "号", "feed_desc": "D"}, "link", "[视频号] 号 D"),
     ("voiptext", {"callduration": 60, "invitetype": 1}, "call", "[音视频通话] 60s"),
-    ("qydiskfile", {"info": {"filename": "q.doc"}}, "file", "[微盘文件] q.doc"),
+    ("qydiskfile", {"filename": "q.doc"}, "file", "[微盘文件] q.doc"),
     ("newtype", {"x": 1}, "other", "[newtype]"),
 ]
+
+
+# Where the official layout (developer.work.weixin.qq.com, 获取会话内容) puts each payload: under the
+# msgtype's own key unless listed here; None means beside the envelope fields.
+OFFICIAL_KEY: dict[str, str | None] = {
+    "docmsg": "doc",
+    "markdown": "info",
+    "news": "info",
+    "qydiskfile": "info",
+    "vote": None,
+}
 
 
 def test_every_documented_type_is_covered() -> None:
@@ -136,7 +147,8 @@ def test_every_msgtype(
         "roomid": "",
         "msgtime": 1712031234567,
     }
-    record |= {"msgtype": msgtype, msgtype: payload}
+    key = OFFICIAL_KEY.get(msgtype, msgtype)
+    record |= {"msgtype": msgtype} | ({key: payload} if key else payload)
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     import_files(path)

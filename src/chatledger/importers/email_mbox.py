@@ -20,7 +20,8 @@ Times come from ``Date:`` with its offset (``-0000`` is UTC, zone unknown; a dat
 is read as ``--tz`` wall-clock time, both flagged ``extra.date_zone_unknown``). An mbox message without ``Date:`` takes its separator's
 date, read as ``--tz`` wall-clock time (``extra.date_source`` says so); an .eml without one is an error.
 Bodies: inline ``text/plain`` parts (else ``text/html`` stripped to text), each decoded with its
-declared charset (GB2312/GBK read as GB18030). Attachments are hashed from their decoded bytes.
+declared charset (GB2312/GBK read as GB18030, in encoded-word headers too), else as UTF-8 or GB18030
+with a warning. Attachments are hashed from their decoded bytes.
 """
 
 from __future__ import annotations
@@ -69,9 +70,12 @@ _SUBJECT_PREFIX = re.compile(
     r"^\s*(?:(?:re|fwd?|fw|回复|答复|转发)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE
 )
 _MSG_ID = re.compile(r"<[^<>\s]+>")
-_ZONE = re.compile(r"(?P<zone>[+-]\d{4}|\b[A-Za-z]{1,5})\s*(?:\([^()]*\))?\s*$")
+_ZONE = re.compile(r"(?P<zone>[+-]\d\d:?\d\d|\b[A-Za-z]{1,5})\s*(?:\([^()]*\))?\s*$")
 _ZONE_NAMES = frozenset({"UT", "UTC", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"})
 _GB = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "csgb2312", "euc-cn", "cp936", "ms936", "chinese"}
+_GB_WORD = re.compile(
+    r"=\?(?:gb2312|gbk|x-gbk|gb_2312-80|csgb2312|euc-cn|cp936|ms936|chinese)(?:\*[^?]*)?\?", re.IGNORECASE
+)
 _HEADER_NAMES = re.compile(
     r"^(?:from|to|cc|subject|date|message-id|mime-version|received|return-path|content-type)\s*:",
     re.IGNORECASE | re.MULTILINE,
@@ -92,6 +96,8 @@ class _RememberingPolicy(EmailPolicy):
         if found is None:
             if len(parsed) >= _REMEMBERED_HEADERS:
                 parsed.clear()
+            if "=?" in value:  # encoded words declared GB2312/GBK hold GBK characters: read as GB18030
+                value = _GB_WORD.sub("=?gb18030?", value)
             found = parsed[key] = super().header_fetch_parse(name, value)
         return found
 
@@ -293,7 +299,10 @@ class _Mail:
             self.ctx.warn(
                 locator, f"Date {value!r}: 'CST' is read as US Central (-0600), as RFC 5322 defines it"
             )
-        if name == "-0000" or zone_s is None:
+        if name[0] in "+-":  # the offset as written: parsedate_tz drops "GMT+0800" and "+08:00" to 0
+            digits = name[1:].replace(":", "")
+            zone_s = (1 if name[0] == "+" else -1) * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+        if name in ("-0000", "-00:00") or zone_s is None:
             extra["date_zone_unknown"] = True  # RFC 5322 §3.3: UTC, the sender's local zone unknown
             zone_s = 0
         if abs(zone_s) > 18 * 3600:
@@ -405,15 +414,16 @@ class _Mail:
             return ""
         declared = part.get_content_charset()
         charset = _charset(declared)
-        candidates = [charset, "utf-8"] if charset != "utf-8" else ["utf-8"]
-        for candidate in candidates:
+        # mislabelled parts: UTF-8, then GB18030 (Chinese clients send GBK declared as UTF-8)
+        for candidate in dict.fromkeys((charset, "utf-8", "gb18030")):
             try:
                 text = data.decode(candidate)
             except (UnicodeDecodeError, LookupError):
                 continue
             if candidate != charset:
+                shown = "UTF-8" if candidate == "utf-8" else "GB18030"
                 self.ctx.warn(
-                    locator, f"a {part.get_content_type()} part declared {declared!r} is read as UTF-8"
+                    locator, f"a {part.get_content_type()} part declared {declared!r} is read as {shown}"
                 )
             return text.replace("\r\n", "\n").rstrip("\n")
         if charset in ("us-ascii", "ascii"):
@@ -423,7 +433,7 @@ class _Mail:
             self.source.name,
             locator,
             field="Content-Type charset",
-            expected=f"text in the declared charset {declared!r} (or UTF-8)",
+            expected=f"text in the declared charset {declared!r} (or UTF-8 or GB18030)",
             found=data[:60].decode("ascii", "backslashreplace"),
         )
 

@@ -8,8 +8,10 @@ message (FORMATS.md §9)::
      "msgtype": "text", "text": {"content": "您好，订单已发货"}}
 
 This importer reads a file of such decrypted messages (still-encrypted ``chatdata`` records are
-refused with a hint). The payload sits under the key named by ``msgtype`` and is kept whole in
-``extra[msgtype]`` (but a plain text's ``{"content"}``, which is the text column); ``text`` is a readable
+refused with a hint). The payload sits under the key named by ``msgtype``, but for the types whose
+official layout names it otherwise (``docmsg`` → ``doc``; ``markdown``, ``news`` and ``qydiskfile`` →
+``info``; ``external_redpacket`` → ``redpacket``) and ``vote``, whose fields (``votetitle``, ``voteitem``,
+...) sit beside the envelope; it is kept whole in ``extra[msgtype]`` (but a plain text's ``{"content"}``, which is the text column); ``text`` is a readable
 rendering. ``extra`` also keeps ``msgtype`` unless ``text``, ``action`` unless ``send``, and a group
 message's ``tolist`` (a 1:1 chat is named by its two ids). ``action: recall`` with ``revoke {pre_msgid}``
 is a RECALL whose ``reply_to`` is the withdrawn message (both records are kept). ``action: switch``
@@ -79,9 +81,18 @@ TYPES: dict[str, tuple[MessageKind, str, tuple[str, ...], str | None]] = {
     "voip_doc_share": (K.FILE, "[文件]", ("filename",), "filename"),
     "sphfeed": (K.LINK, "[视频号]", ("sph_name", "feed_desc"), None),
     "voiptext": (K.CALL, "[音视频通话]", (), None),
-    "qydiskfile": (K.FILE, "[微盘文件]", (), None),
+    "qydiskfile": (K.FILE, "[微盘文件]", ("filename",), "filename"),
 }
-_PAYLOAD_ALIASES = {"external_redpacket": "redpacket"}
+# Where the official layout puts a payload that is not under the msgtype's own key.
+_PAYLOAD_ALIASES = {
+    "external_redpacket": "redpacket",
+    "docmsg": "doc",
+    "markdown": "info",
+    "news": "info",
+    "qydiskfile": "info",
+}
+# The message envelope; a payload written beside it (vote) is the record without these.
+_ENVELOPE = frozenset({"seq", "msgid", "action", "from", "tolist", "roomid", "msgtime", "msgtype"})
 _MIXED_LABELS = {
     "image": "[图片]",
     "emotion": "[表情]",
@@ -197,6 +208,8 @@ class _Reader:
         payload = record.get(msgtype)
         if payload is None:
             payload = record.get(_PAYLOAD_ALIASES.get(msgtype, msgtype))
+        if payload is None:
+            payload = {k: v for k, v in record.items() if k not in _ENVELOPE} or None
         extra: dict[str, Any] = {}
         if msgtype != "text":
             extra["msgtype"] = msgtype
@@ -268,7 +281,7 @@ class _Reader:
                 extra["amount_yuan"] = fen_to_yuan(amount)
                 shown.append(f"¥{extra['amount_yuan']}")
         elif msgtype == "news":
-            items = (payload.get("info") or {}).get("item") or []
+            items = payload.get("item") or []
             shown = [
                 " ".join(str(i.get(k, "")) for k in ("title", "url") if i.get(k))
                 for i in items
@@ -280,10 +293,6 @@ class _Reader:
             shown = [_mixed_part(i) for i in payload.get("item") or [] if isinstance(i, dict)]
         elif msgtype == "voiptext" and payload.get("callduration") is not None:
             shown.append(f"{payload['callduration']}s")
-        elif msgtype == "qydiskfile":
-            name = (payload.get("info") or {}).get("filename")
-            if name:
-                shown.append(str(name))
         separator = "" if msgtype == "mixed" else "\n" if msgtype in ("chatrecord", "news", "link") else " "
         body = separator.join(shown)
         text = f"{label} {body}".strip() if label and body else (label or body)
