@@ -221,3 +221,48 @@ def test_bad_samples(name: str, store: SQLiteStore, import_files: ImportFn) -> N
         import_files(bad)
     assert str(caught.value) == f"{bad}{BAD[name]}"
     assert snapshot(store) == before
+
+
+def test_edit_and_deletion_events_are_read_as_the_messages_they_concern(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    events = [
+        {"type": "message", "user": "U1", "text": "draft", "ts": "1700000000.000100"},
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "hidden": True,
+            "ts": "1700000060.000200",
+            "message": {
+                "type": "message",
+                "user": "U1",
+                "text": "final",
+                "ts": "1700000000.000100",
+                "edited": {"user": "U1", "ts": "1700000060.000000"},
+            },
+        },
+        {
+            "type": "message",
+            "subtype": "message_deleted",
+            "hidden": True,
+            "ts": "1700000120.000300",
+            "deleted_ts": "1700000000.000100",
+            "previous_message": {"type": "message", "user": "U1", "text": "final", "ts": "1700000000.000100"},
+        },
+    ]
+    path = make_zip(
+        tmp_path / "export.zip",
+        {
+            "channels.json": [{"id": "C1", "name": "general"}],
+            "users.json": USERS,
+            "general/2023-11-14.json": events,
+        },
+    )
+    import_files(path)
+    _, changed, deleted = all_messages(store)
+    assert (changed.kind, changed.sender, changed.text, changed.edited_ts_ms) == (
+        MessageKind.TEXT, "U1", "final", 1700000060000,
+    )  # fmt: skip
+    assert changed.extra is not None and changed.extra["changed_ts"] == "1700000000.000100"
+    assert (deleted.kind, deleted.sender, deleted.text) == (MessageKind.RECALL, "U1", "")
+    assert deleted.extra is not None and deleted.extra["deleted_ts"] == "1700000000.000100"

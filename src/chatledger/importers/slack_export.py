@@ -19,8 +19,10 @@ Text. mrkdwn is made readable: ``<@U…>`` → ``@name``, ``<#C…|general>`` �
 The text as exported is kept in ``extra["raw_text"]`` whenever it changed.
 
 Kinds. Joins, leaves, topic/purpose/name changes, archive notices, pins and bot add/remove are SYSTEM
-without sender (the user kept as ``actor_id``); ``tombstone`` (a deleted thread parent) is RECALL; file
-shares take the file's kind. Files are attachments with status NOT_EXPORTED (the export holds only
+without sender (the user kept as ``actor_id``); ``tombstone`` (a deleted thread parent) and
+``message_deleted`` (sender from ``previous_message``) are RECALL; a ``message_changed`` event is read as
+the new version it carries (sender, text, edit time; ``changed_ts`` names the message). File shares take
+the file's kind. Files are attachments with status NOT_EXPORTED (the export holds only
 URLs that need a token).
 
 ``extra`` keeps what the columns cannot: ``subtype``, ``thread_ts`` (and reply counts), reactions, legacy
@@ -333,6 +335,7 @@ class _Reader:
                 member, f"$[{index}]", 'a Slack "ts" string such as "1454884927.000002"', repr(ts), "ts"
             )
         subtype = obj.get("subtype")
+        obj = _unwrapped(obj, subtype)
         user = obj.get("user") if isinstance(obj.get("user"), str) else None
         comment = obj.get("comment")
         if user is None and isinstance(comment, dict) and isinstance(comment.get("user"), str):
@@ -374,7 +377,7 @@ class _Reader:
             if sender is not None:
                 extra["actor_id"] = sender
             sender, sender_name = None, None
-        elif subtype == "tombstone":
+        elif subtype in ("tombstone", "message_deleted"):
             kind = MessageKind.RECALL
         edited = obj.get("edited")
         edited_ms = None
@@ -435,6 +438,32 @@ class _Reader:
 
         converted = _MARKUP.sub(link, text) if "<" in text else text
         return _ENTITIES.sub(lambda m: _ENTITY[m.group(1)], converted) if "&" in converted else converted
+
+
+def _unwrapped(obj: dict[str, Any], subtype: Any) -> dict[str, Any]:
+    """An edit or deletion event as the message it is about: ``message_changed`` carries the new version
+    (sender, text, ``edited``) in ``message``, ``message_deleted`` the sender in ``previous_message``; the
+    event keeps its own ``ts`` and names the message's as ``changed_ts`` / ``deleted_ts``."""
+    inner = obj.get("message") if subtype == "message_changed" else obj.get("previous_message")
+    if subtype not in ("message_changed", "message_deleted") or not isinstance(inner, dict):
+        return obj
+    if subtype == "message_changed":
+        return {
+            **inner,
+            "type": "message",
+            "subtype": subtype,
+            "ts": obj.get("ts"),
+            "changed_ts": inner.get("ts"),
+        }
+    user = inner.get("user")
+    return {
+        "type": "message",
+        "subtype": subtype,
+        "ts": obj.get("ts"),
+        "user": user,
+        "text": "",
+        "deleted_ts": obj.get("deleted_ts", inner.get("ts")),
+    }
 
 
 def _seconds(ts: Any) -> int | None:
