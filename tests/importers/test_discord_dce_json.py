@@ -205,3 +205,26 @@ def test_bad_json(store: SQLiteStore, import_files: ImportFn) -> None:
     message = str(caught.value)
     assert message.startswith(f"{bad}, line 6 (byte {at}), in $.messages[1]: expected valid JSON, found ")
     assert snapshot(store) == before
+
+
+def test_command_replies_are_text_and_embed_only_posts_are_searchable(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    data = json.loads(PART2.read_text(encoding="utf-8"))
+    first, second = data["messages"][:2]
+    first |= {"type": "20", "content": "Pong! 42 ms"}
+    embed = {
+        "title": "Build #7 failed",
+        "description": "tests red",
+        "fields": [{"name": "branch", "value": "main"}],
+    }
+    second |= {"type": "Default", "content": "", "attachments": [], "embeds": [embed]}
+    data["messages"] = [first, second]
+    path = tmp_path / "bot.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    import_files(path, format="discord-dce-json")
+    command, post = all_messages(store)
+    assert (command.kind, command.text) == (MessageKind.TEXT, "Pong! 42 ms")
+    assert command.extra is not None and command.extra["type"] == "20"
+    assert (post.kind, post.text) == (MessageKind.TEXT, "Build #7 failed\ntests red\nbranch: main")
+    assert post.extra is not None and post.extra["text_from"] == "embeds"

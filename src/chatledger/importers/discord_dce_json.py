@@ -16,7 +16,9 @@ milliseconds are exact (integer arithmetic). A snowflake encodes its own creatio
 names the message, since one of them was altered. ``timestampEdited`` is ``edited_ts_ms``;
 ``callEndedTimestamp`` stays in ``extra`` with its epoch ms.
 
-Kinds. ``Default``/``Reply`` are text (or the kind of their attachment or sticker); ``Call`` is CALL;
+Kinds. ``Default``/``Reply`` and command replies (``ChatInputCommand``/``ContextMenuCommand``, types 20
+and 23 when written as numbers) are text (or the kind of their attachment or sticker); a post that is only
+an embed takes the embed's title, description and fields as its text (``text_from``); ``Call`` is CALL;
 membership, rename, icon, pin and thread notices are SYSTEM without sender, the author kept in ``extra``
 as ``actor``/``actor_id``. Attachments whose ``url`` is a local path (``--media``) are hashed beside the
 JSON; web URLs are NOT_EXPORTED. ``extra`` keeps the fields not read into columns and not empty or false
@@ -78,6 +80,9 @@ _SYSTEM_TYPES = frozenset(
     }
 )
 _TEXT_TYPES = frozenset({"Default", "Reply"})
+# Replies to slash commands and context-menu commands: a bot's ordinary message. DiscordChatExporter names
+# the types it knows and writes the others as numbers (20 and 23 here).
+_COMMAND_TYPES = frozenset({"ChatInputCommand", "ContextMenuCommand", "20", "23"})
 # Fields read into Message columns; other non-empty fields go to ``extra``.
 _READ = frozenset(
     {
@@ -279,7 +284,13 @@ class _Reader:
             self.media.attachment(a, locator) for a in obj.get("attachments") or [] if isinstance(a, dict)
         )
         sender: str | None = author_id
-        if message_type in _TEXT_TYPES:
+        if message_type in _COMMAND_TYPES:
+            extra["type"] = message_type
+        if not text and not attachments and isinstance(obj.get("embeds"), list):
+            text = _embed_text(obj["embeds"])  # a bot post that is only an embed: searchable by its words
+            if text:
+                extra["text_from"] = "embeds"
+        if message_type in _TEXT_TYPES or message_type in _COMMAND_TYPES:
             kind = attachments[0].kind if attachments and not text else MessageKind.TEXT
             if not text and not attachments and obj.get("stickers"):
                 kind = MessageKind.STICKER
@@ -461,3 +472,17 @@ def _digest(stream: BinaryIO | Any) -> tuple[int, str, str]:
         md5.update(chunk)
         size += len(chunk)
     return size, sha256.hexdigest(), md5.hexdigest()
+
+
+def _embed_text(embeds: list[Any]) -> str:
+    """The readable words of embeds: title, description and fields, one per line."""
+    lines: list[str] = []
+    for embed in embeds:
+        if not isinstance(embed, dict):
+            continue
+        lines += [embed[k] for k in ("title", "description") if isinstance(embed.get(k), str) and embed[k]]
+        for field in embed.get("fields") or []:
+            if isinstance(field, dict) and isinstance(field.get("value"), str):
+                name = field.get("name") if isinstance(field.get("name"), str) else ""
+                lines.append(f"{name}: {field['value']}" if name else field["value"])
+    return "\n".join(lines)
