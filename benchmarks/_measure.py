@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -53,3 +54,43 @@ def self_peak_mb() -> float:
 
 def now() -> float:
     return time.perf_counter()
+
+
+@dataclass(slots=True)
+class ChildRun:
+    seconds: float
+    cpu_s: float  # user + sys of the child and every process it waited for
+    peak_mb: float  # the largest of those processes
+
+
+def run_child(command: list[str]) -> ChildRun:
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, stderr = child.communicate()
+    seconds = time.perf_counter() - start
+    if child.returncode != 0:
+        raise RuntimeError(
+            f"{command[0]} exited {child.returncode}: {stderr.decode(errors='replace')[-500:]}"
+        )
+    # run in a fresh wrapper (measure_child): its children are this command and the processes it waited for
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ChildRun(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def measure_child(command: list[str]) -> ChildRun:
+    """``run_child`` in a fresh wrapper process, so that its rusage holds this one command only."""
+    wrapper = (
+        "import json, sys\n"
+        "from benchmarks._measure import run_child\n"
+        "r = run_child(json.loads(sys.argv[1]))\n"
+        "print(json.dumps([r.seconds, r.cpu_s, r.peak_mb]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", wrapper, json.dumps(command)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"measuring {command} failed: {done.stderr[-1000:]}")
+    return ChildRun(*json.loads(done.stdout.strip().splitlines()[-1]))

@@ -31,7 +31,6 @@ import csv
 import gc
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -47,6 +46,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from benchmarks._measure import ChildRun, measure_child
 from benchmarks.corpus import generate
 
 ROOT = Path(__file__).resolve().parent
@@ -971,27 +971,6 @@ def parse_only(name: str, path: Path, options: dict[str, str]) -> tuple[float, f
     return time.perf_counter() - start, time.process_time() - cpu, count, ctx.warnings
 
 
-@dataclass(slots=True)
-class ChildRun:
-    seconds: float
-    cpu_s: float  # user + sys of the child and every process it waited for
-    peak_mb: float  # the largest of those processes
-
-
-def run_child(command: list[str]) -> ChildRun:
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, stderr = child.communicate()
-    seconds = time.perf_counter() - start
-    if child.returncode != 0:
-        raise RuntimeError(
-            f"{command[0]} exited {child.returncode}: {stderr.decode(errors='replace')[-500:]}"
-        )
-    # run in a fresh wrapper (_isolated): its children are this command and the processes it waited for
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ChildRun(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
-
-
 def end_to_end(name: str, path: Path, options: dict[str, str], repeats: int) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-formats-"))
     try:
@@ -1011,7 +990,7 @@ def end_to_end(name: str, path: Path, options: dict[str, str], repeats: int) -> 
             ]
             for key, value in options.items():
                 command += ["--option", f"{key}={value}"]
-            runs.append(_isolated(command))
+            runs.append(measure_child(command))
             for leftover in work.iterdir():
                 if leftover.is_dir():
                     shutil.rmtree(leftover)
@@ -1026,25 +1005,6 @@ def end_to_end(name: str, path: Path, options: dict[str, str], repeats: int) -> 
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _isolated(command: list[str]) -> ChildRun:
-    """``run_child`` in a fresh wrapper process, so that its rusage holds this one command only."""
-    wrapper = (
-        "import json, sys\n"
-        "from benchmarks.bench_formats import run_child\n"
-        "r = run_child(json.loads(sys.argv[1]))\n"
-        "print(json.dumps([r.seconds, r.cpu_s, r.peak_mb]))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", wrapper, json.dumps(command)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT.parent,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"measuring {command} failed: {done.stderr[-1000:]}")
-    return ChildRun(*json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def commit() -> str:

@@ -13,21 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from benchmarks import corpus
-
-_WRAPPER = (
-    "import json, resource, subprocess, sys, time\n"
-    "start = time.perf_counter()\n"
-    "code = subprocess.run(json.loads(sys.argv[1]), stdout=subprocess.DEVNULL).returncode\n"
-    "elapsed = time.perf_counter() - start\n"
-    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "print(json.dumps([elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code]))\n"
-)
+from benchmarks._measure import measure_child
 
 
 def _archive_mb(db: Path) -> float:
@@ -53,25 +44,29 @@ def main(argv: list[str] | None = None) -> None:
                  "--out", str(export)]
             )  # fmt: skip
             before = _archive_mb(db) if db.exists() else 0.0
-            command = [sys.executable, "-m", "chatledger", "--db", str(db), "import", str(export), "--quiet"]
-            done = subprocess.run(
-                [sys.executable, "-c", _WRAPPER, json.dumps([*command, "--tz", "UTC"])],
-                capture_output=True,
-                text=True,
-                check=True,
+            run = measure_child(
+                [
+                    sys.executable,
+                    "-m",
+                    "chatledger",
+                    "--db",
+                    str(db),
+                    "import",
+                    str(export),
+                    "--quiet",
+                    "--tz",
+                    "UTC",
+                ]
             )
-            wall, cpu, peak, code = json.loads(done.stdout.strip().splitlines()[-1])
-            if code != 0:
-                raise RuntimeError(f"import of {export} exited {code}")
             export.unlink()
             row = {
                 "import": seed,
                 "archived_before": (seed - 1) * args.messages,
                 "archive_mb_before": round(before),
-                "wall_s": round(wall, 2),
-                "cpu_s": round(cpu, 2),
-                "cpu_us_per_message": round(cpu / args.messages * 1e6, 1),
-                "peak_rss_mb": round(peak),
+                "wall_s": round(run.seconds, 2),
+                "cpu_s": round(run.cpu_s, 2),
+                "cpu_us_per_message": round(run.cpu_s / args.messages * 1e6, 1),
+                "peak_rss_mb": round(run.peak_mb),
             }
             rows.append(row)
             print(json.dumps(row), flush=True)
