@@ -7,9 +7,11 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any, BinaryIO, ClassVar, Protocol, cast
 
+from chatledger.importers._shared.archives import written_name
 from chatledger.importers._shared.encodings import detect_encoding, encoding_from_bom
 from chatledger.importers._shared.timestamps import LocalClock
 from chatledger.model import ParsedItem, Platform
@@ -66,6 +68,15 @@ class SourceFile:
             return open(self.path, "rb")
         archive = zipfile.ZipFile(self.path)
         return cast(BinaryIO, _ZipMemberStream(archive, self.member))
+
+    @cached_property
+    def member_name(self) -> str | None:
+        """The member's name as its writer meant it (``member`` is the name ``zipfile`` opens it by; they
+        differ for UTF-8 names stored without the UTF-8 flag), or None for a plain file."""
+        if self.member is None or self.member.isascii():
+            return self.member
+        with zipfile.ZipFile(self.path) as archive:
+            return written_name(archive.getinfo(self.member))
 
     @property
     def suffix(self) -> str:

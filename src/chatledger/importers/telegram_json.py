@@ -40,7 +40,7 @@ import ijson
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
-from chatledger.importers._shared.archives import names_as_written, written_name
+from chatledger.importers._shared.archives import names_as_written
 from chatledger.importers._shared.jsonstream import JsonStream
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
@@ -663,7 +663,7 @@ class _MediaFiles:
         if self._zip is None:
             self._zip = zipfile.ZipFile(self.source.path)
             self._zip_names = names_as_written(self._zip)
-            self._zip_dir = posixpath.dirname(written_name(self._zip.getinfo(self.source.member or "")))
+            self._zip_dir = posixpath.dirname(self.source.member_name or "")
         member = self._zip_names.get(posixpath.normpath(posixpath.join(self._zip_dir, relative)))
         if member is None:
             return None

@@ -724,14 +724,6 @@ def _hash(stream: IO[bytes]) -> tuple[str, str, int]:
     return sha256.hexdigest(), md5.hexdigest(), size
 
 
-def _member_name(archive: Path, member: str) -> str:
-    """A zip member's name as written (see ``archives.written_name``)."""
-    if member.isascii():
-        return member
-    with zipfile.ZipFile(archive) as handle:
-        return written_name(handle.getinfo(member))
-
-
 # -- the importer --------------------------------------------------------------------------------------
 @register
 class WhatsAppTxtImporter:
@@ -825,7 +817,7 @@ class WhatsAppTxtImporter:
             media.close()
 
     def _title(self, text: SourceFile, ctx: ImportContext, archive: Path | None) -> str:
-        inner = PurePosixPath(_member_name(text.path, text.member)) if text.member else Path(text.path.name)
+        inner = PurePosixPath(text.member_name) if text.member_name else Path(text.path.name)
         stem = inner.stem
         if stem == "_chat":  # iOS: the chat is named by the zip (or the folder it was unpacked to)
             if text.member and str(inner.parent) not in ("", "."):
