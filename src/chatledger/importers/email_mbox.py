@@ -73,9 +73,7 @@ _MSG_ID = re.compile(r"<[^<>\s]+>")
 _ZONE = re.compile(r"(?P<zone>[+-]\d\d:?\d\d|\b[A-Za-z]{1,5})\s*(?:\([^()]*\))?\s*$")
 _ZONE_NAMES = frozenset({"UT", "UTC", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"})
 _GB = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "csgb2312", "euc-cn", "cp936", "ms936", "chinese"}
-_GB_WORD = re.compile(
-    r"=\?(?:gb2312|gbk|x-gbk|gb_2312-80|csgb2312|euc-cn|cp936|ms936|chinese)(?:\*[^?]*)?\?", re.IGNORECASE
-)
+_GB_WORD = re.compile(r"=\?(?:" + "|".join(map(re.escape, sorted(_GB))) + r")(?:\*[^?]*)?\?", re.IGNORECASE)
 _HEADER_NAMES = re.compile(
     r"^(?:from|to|cc|subject|date|message-id|mime-version|received|return-path|content-type)\s*:",
     re.IGNORECASE | re.MULTILINE,
