@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import corpus
-from chatledger.search.tokens import DELIMITER, index_characters, index_tokens
+from chatledger.search.tokens import index_characters, index_tokens
 from chatledger.store import SQLiteStore
 
 BATCH = 5000
@@ -89,7 +89,7 @@ def replay(archive: Path, work: Path) -> dict[str, Any]:
     ).fetchall()
     source.close()
     tokens = [(row[0], index_tokens(row[11])) for row in messages]
-    chars = [(ident, DELIMITER.join(index_characters(t))) for ident, t in tokens]
+    chars = [(ident, index_characters(t)) for ident, t in tokens]
     n = len(messages)
     count = -(-n // BATCH)  # batches; the nodes are spread over them as evenly as they were completed
     node_batches = [nodes[len(nodes) * i // count : len(nodes) * (i + 1) // count] for i in range(count)]

@@ -47,7 +47,7 @@ from chatledger.model import (
     TimePrecision,
     by_value,
 )
-from chatledger.search.tokens import DELIMITER, index_characters, index_tokens
+from chatledger.search.tokens import index_characters, index_tokens
 from chatledger.store import SOURCE_LEAF, KeyCollision, NewMessage, SourceCoverage, Store
 
 BATCH = 5000  # messages written at once: a batch is written when at least this many are pending
@@ -478,7 +478,7 @@ def _prepare(
     key = _first_key(message, value, chat, text)
     leaf = _message_leaf(message, value, chat, key, 0, source_sha256)
     tokens = index_tokens(message.text)
-    return message, value, chat, text, key, tokens, leaf, DELIMITER.join(index_characters(tokens))
+    return message, value, chat, text, key, tokens, leaf, index_characters(tokens)
 
 
 @contextmanager

@@ -19,6 +19,8 @@ from chatledger.search.tokens import (
     index_tokens,
     normalise_for_search,
     plan_substring,
+    python_index_characters,
+    python_index_tokens,
 )
 from chatledger.store import SQLiteStore
 
@@ -104,7 +106,37 @@ def test_plans() -> None:
         ["ip", "ph", "ho", "on", "ne", "e ", "退货", "货了", "了!"]
     )
     assert index_tokens("，a\nb") == DELIMITER.join(["a\ue00a", "b"])
-    assert index_characters(index_tokens("Ａb，b😀")) == {"a", "b", "😀"}
+    assert index_characters(index_tokens("Ａb，b😀")) == DELIMITER.join(["a", "b", "😀"])
+
+
+def test_the_compiled_tokenizer_is_built() -> None:
+    """The package builds it (setup.py); without it imports run on the slower Python rules."""
+    from chatledger.search import _tokenize
+
+    assert index_tokens("退货了!") == _tokenize.tokens("退货了!")
+
+
+_ANY_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+_SEPARATOR_HEAVY = st.lists(st.sampled_from(ALPHABET), max_size=30).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(_ANY_TEXT, _SEPARATOR_HEAVY))
+def test_compiled_rules_equal_the_python_rules(text: str) -> None:
+    tokens = index_tokens(text)
+    assert tokens == python_index_tokens(text)
+    assert index_characters(tokens) == python_index_characters(tokens)
+
+
+def test_compiled_rules_equal_the_python_rules_for_every_character() -> None:
+    """Each code point alone, after a letter and before a run: str.isalnum in C and Python agree."""
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        c = chr(code)
+        text = f"a{c}{c}b{c}"
+        assert index_tokens(text) == python_index_tokens(text), hex(code)
+        assert index_characters(c + "a") == python_index_characters(c + "a"), hex(code)
 
 
 def test_full_width_forms_are_mapped_as_nfkc_maps_them() -> None:

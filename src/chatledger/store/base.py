@@ -33,7 +33,7 @@ class NewMessage(NamedTuple):
     """A parsed message ready for the archive: its identity key, resolved row ids, its search-index
     tokens (``chatledger.search.tokens.index_tokens`` of its text; None: the store computes them), its
     ledger leaf hash (``integrity.canonical.message_leaf_hash``; required for a new message) and its index
-    characters (``index_characters`` of the tokens joined by ``DELIMITER``; None: computed from the tokens)."""
+    characters (``index_characters`` of the tokens; None: computed from the tokens)."""
 
     message: Message
     key: bytes

@@ -579,7 +579,7 @@ class SQLiteStore(SQLiteLedgerMixin):
         known: tokens, characters, character counts."""
         self._db.executemany("INSERT INTO message_search (rowid, tokens) VALUES (?, ?)", rows)
         joined = [
-            DELIMITER.join(index_characters(tokens)) if chars is None else chars
+            index_characters(tokens) if chars is None else chars
             for (_, tokens), chars in zip(rows, characters or [None] * len(rows), strict=True)
         ]
         self._db.executemany(
