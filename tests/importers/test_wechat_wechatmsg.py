@@ -247,3 +247,112 @@ def test_nothing_is_written_when_a_later_row_is_bad(tmp_path: Path) -> None:
         import_paths(store, [path], originals_dir=tmp_path / "o", options=ImportOptions(zone_name="UTC"))
     assert store.conversations() == [] and store.sources() == []
     store.close()
+
+
+# -- "export all" (messages.csv): every chat in one file ---------------------------------------------
+
+EXPORT_ALL = "wechatmsg_v1_export_all_4c_12m.csv"
+
+
+def _per_chat_rows(rows: list[str]) -> str:
+    return "\ufeff" + V1_HEADER + "\r\n" + "".join(r + "\r\n" for r in rows)
+
+
+def test_export_all_is_split_into_one_conversation_per_chat(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    result = import_files(place(EXPORT_ALL, tmp_path, "messages.csv"), tz="Asia/Shanghai")
+    [source] = result.sources
+    assert (source.format, source.messages, source.new) == ("wechat-wechatmsg-csv", 12, 12)
+    chats = [(c.platform_id, c.title, c.kind.value, c.message_count) for c in store.conversations()]
+    assert chats == [
+        ("remark:张_三", "张 三", "direct", 4),
+        ("remark:项目群", "项目群", "group", 5),
+        ("remark:Bob_W", "Bob.W", "direct", 2),
+        ("talker:9", "talker:9", "direct", 1),
+    ]
+    by_chat: dict[str, list[tuple[str | None, str | None, str, str | None]]] = {}
+    titles = {c.id: c.platform_id for c in store.conversations()}
+    for m in all_messages(store):
+        by_chat.setdefault(titles[m.conversation_id], []).append((m.locator, m.sender, m.kind.value, m.text))
+    assert by_chat["remark:张_三"] == [
+        ("line 2", "remark:张_三", "text", "明天几点出发？"),
+        ("line 4", "self", "text", "七点半楼下见"),
+        ("line 9", "remark:张_三", "recall", "对方撤回了一条消息"),
+        ("line 13", "self", "text", "好的\n记得带伞"),
+    ]
+    assert by_chat["remark:项目群"] == [
+        ("line 3", "name:李四", "text", "大家早，今天下午三点开会"),
+        ("line 5", "self", "text", "收到"),
+        ("line 6", "name:老王", "image", "[图片]"),
+        ("line 10", None, "recall", '"老王" 撤回了一条消息'),
+        ("line 15", "name:赵六", "text", "我三点前到"),
+    ]
+    assert by_chat["remark:Bob_W"] == [
+        ("line 8", "remark:Bob_W", "text", "hi, are you there?"),
+        ("line 11", "self", "text", "yes"),
+    ]
+    assert by_chat["talker:9"] == [("line 12", "talker:9", "text", "你好，我是快递")]
+    participants = {p.platform_id: (p.display_name, list(p.aliases)) for p in store.participants()}
+    assert participants["remark:张_三"] == ("张 三", ["张 三", "zs"])
+    assert participants["name:李四"] == ("李四", ["李四"])
+    assert store.sources()[0].meta["layout"] == "export_all"
+    assert any("by display name" in w for w in source.warnings)
+
+
+def test_export_all_then_per_chat_export_adds_nothing_twice(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    import_files(place(EXPORT_ALL, tmp_path, "messages.csv"), tz="Asia/Shanghai")
+    # The same 1:1 chat exported on its own by WeChatMsg v1: 9-field rows, folder and file named
+    # after the remark as WeChatMsg cleans it for a file name (space → _).
+    single = tmp_path / "聊天记录" / "张_三" / "张_三_utf8.csv"
+    single.parent.mkdir(parents=True)
+    single.write_text(
+        _per_chat_rows(
+            [
+                "1,3,1,0,0,1714608000,2,明天几点出发？,2024-05-02 08:00:00",
+                "3,3,1,0,1,1714608030,2,七点半楼下见,2024-05-02 08:00:30",
+                "7,3,10000,0,0,1714608120,4,对方撤回了一条消息,2024-05-02 08:02:00",
+                '11,3,1,0,1,1714608240,2,"好的\n记得带伞",2024-05-02 08:04:00',
+            ],
+        ),
+        encoding="utf-8",
+        newline="",
+    )
+    again = import_files(single, tz="Asia/Shanghai")
+    assert (again.sources[0].messages, again.new) == (4, 0)
+    assert len(store.conversations()) == 4
+    # The group on its own names members by wxid, which messages.csv never wrote: the owner's message
+    # and the recall notice match, the members' messages cannot (the documented limitation).
+    group = tmp_path / "聊天记录" / "项目群" / "项目群_utf8.csv"
+    group.parent.mkdir(parents=True)
+    group.write_text(
+        _per_chat_rows(
+            [
+                "2,7,1,0,0,1714608010,2,大家早，今天下午三点开会,2024-05-02 08:00:10,李四,老李,wxid_li02",
+                "4,7,1,0,1,1714608040,2,收到,2024-05-02 08:00:40,小明,小明,wxid_me001",
+                '5,7,3,0,0,1714608050,2,"<?xml version=""1.0""?>\n<msg><img md5=""0123456789abcdef0123456789abcdef"" '
+                'length=""48213"" /></msg>",2024-05-02 08:00:50,老王,老王,wxid_wang03',
+                '8,7,10000,0,0,1714608130,4,"""老王"" 撤回了一条消息",2024-05-02 08:02:10,,,',
+            ],
+        ),
+        encoding="utf-8",
+        newline="",
+    )
+    merged = import_files(group, tz="Asia/Shanghai")
+    assert (merged.sources[0].messages, merged.new) == (4, 2)
+    assert [c.platform_id for c in store.conversations()].count("remark:项目群") == 1
+
+
+def test_export_all_is_recognised_by_its_content_when_renamed(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    # A per-chat export never writes 我 in Sender (it writes the owner's wxid); messages.csv does.
+    import_files(place(EXPORT_ALL, tmp_path, "全部聊天.csv"), tz="Asia/Shanghai")
+    assert [c.platform_id for c in store.conversations()] == [
+        "remark:张_三",
+        "remark:项目群",
+        "remark:Bob_W",
+        "talker:9",
+    ]
