@@ -18,6 +18,7 @@ from tests.importers._wechat import (
     as_expected,
     check_bad,
     check_sample,
+    excel_unicode_text,
     expected,
     import_sample,
     place,
@@ -356,3 +357,24 @@ def test_export_all_is_recognised_by_its_content_when_renamed(
         "remark:Bob_W",
         "talker:9",
     ]
+
+
+@pytest.mark.parametrize(
+    "name", ["wechatmsg_v1_group_4p_13m.csv", "memotrace_v2_direct_2p_10m.csv", EXPORT_ALL]
+)
+def test_excel_unicode_text_resave_is_detected_and_read(
+    name: str, store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    want = expected(name) if name != EXPORT_ALL else {"import_as": "messages.txt", "tz": "Asia/Shanghai"}
+    path = tmp_path / "excel" / want["import_as"].replace(".csv", ".txt")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(excel_unicode_text((WECHAT / name).read_bytes()))
+    format_name = "wechat-memotrace-csv" if name.startswith("memotrace") else "wechat-wechatmsg-csv"
+    assert importers.detect(SourceFile(path)).name == format_name
+    result = import_files(path, tz=want["tz"], me=tuple(want.get("me", ())))
+    assert result.sources[0].encoding == "utf-16"
+    if name == EXPORT_ALL:
+        assert len(store.conversations()) == 4
+        assert len(all_messages(store)) == 12
+        return
+    assert [as_expected(m) for m in all_messages(store)] == want["messages"]
