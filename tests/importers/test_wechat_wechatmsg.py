@@ -286,7 +286,7 @@ def test_export_all_is_split_into_one_conversation_per_chat(
         ("line 3", "name:李四", "text", "大家早，今天下午三点开会"),
         ("line 5", "self", "text", "收到"),
         ("line 6", "name:老王", "image", "[图片]"),
-        ("line 10", None, "recall", '"老王" 撤回了一条消息'),
+        ("line 10", "name:老王", "recall", '"老王" 撤回了一条消息'),
         ("line 15", "name:赵六", "text", "我三点前到"),
     ]
     assert by_chat["remark:Bob_W"] == [
@@ -325,7 +325,7 @@ def test_export_all_then_per_chat_export_adds_nothing_twice(
     assert (again.sources[0].messages, again.new) == (4, 0)
     assert len(store.conversations()) == 4
     # The group on its own names members by wxid, which messages.csv never wrote: the owner's message
-    # and the recall notice match, the members' messages cannot (the documented limitation).
+    # matches, the members' messages and 老王's recall cannot (the documented limitation).
     group = tmp_path / "聊天记录" / "项目群" / "项目群_utf8.csv"
     group.parent.mkdir(parents=True)
     group.write_text(
@@ -342,7 +342,7 @@ def test_export_all_then_per_chat_export_adds_nothing_twice(
         newline="",
     )
     merged = import_files(group, tz="Asia/Shanghai")
-    assert (merged.sources[0].messages, merged.new) == (4, 2)
+    assert (merged.sources[0].messages, merged.new) == (4, 3)
     assert [c.platform_id for c in store.conversations()].count("remark:项目群") == 1
 
 
@@ -378,3 +378,54 @@ def test_excel_unicode_text_resave_is_detected_and_read(
         assert len(all_messages(store)) == 12
         return
     assert [as_expected(m) for m in all_messages(store)] == want["messages"]
+
+
+def test_pat_template_is_rendered_with_the_names_in_the_file(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    # WeChat writes a pat as a template over wxids; 王五 speaks only after the pat.
+    path = tmp_path / "群(123@chatroom)" / "群_utf8.csv"
+    path.parent.mkdir()
+    pat = (
+        '<sysmsg type=""pat""><pat><fromusername>wxid_li02</fromusername><chatusername>123@chatroom</chatusername>'
+        "<pattedusername>wxid_wang03</pattedusername><template><![CDATA["
+        '""${wxid_li02}"" 拍了拍 ""${wxid_wang03}"" 的肩膀，又拍了拍 ""${wxid_gone9}""]]></template></pat></sysmsg>'
+    )
+    path.write_text(
+        V1_HEADER + "\n"
+        "1,3,1,0,0,1714608000,2,早,2024-05-02 08:00:00,李四,老李,wxid_li02\n"
+        f'2,3,10002,0,0,1714608010,4,"{pat}",2024-05-02 08:00:10,李四,老李,wxid_li02\n'
+        "3,3,1,0,0,1714608020,2,别拍了,2024-05-02 08:00:20,,王五,wxid_wang03\n",
+        encoding="utf-8",
+    )
+    import_files(path, tz="Asia/Shanghai")
+    _, rendered, _ = all_messages(store)
+    assert (rendered.kind, rendered.sender) == (MessageKind.SYSTEM, None)
+    assert rendered.text == '"李四" 拍了拍 "王五" 的肩膀，又拍了拍 "wxid_gone9"'
+    assert rendered.extra == {
+        "event": "pat",
+        "from": "wxid_li02",
+        "patted": "wxid_wang03",
+        "template": '"${wxid_li02}" 拍了拍 "${wxid_wang03}" 的肩膀，又拍了拍 "${wxid_gone9}"',
+    }
+
+
+def test_group_recall_is_attributed_to_the_member_it_names(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    # A recall notice row carries no Sender; the name it quotes is a member's (by remark or nickname),
+    # and a name two members share stays unattributed.
+    path = tmp_path / "群(123@chatroom)" / "群_utf8.csv"
+    path.parent.mkdir()
+    path.write_text(
+        V1_HEADER + "\n"
+        "1,3,1,0,0,1714608000,2,早,2024-05-02 08:00:00,李四,老李,wxid_li02\n"
+        "2,3,1,0,0,1714608005,2,早啊,2024-05-02 08:00:05,,小王,wxid_wang03\n"
+        "3,3,1,0,0,1714608006,2,我也在,2024-05-02 08:00:06,,小王,wxid_wang99\n"
+        '4,3,10000,0,0,1714608010,4,"""老李"" 撤回了一条消息",2024-05-02 08:00:10\n'
+        '5,3,10000,0,0,1714608020,4,"""小王"" 撤回了一条消息",2024-05-02 08:00:20\n',
+        encoding="utf-8",
+    )
+    import_files(path, tz="Asia/Shanghai")
+    recalls = [(m.sender, m.sender_name, m.text) for m in all_messages(store) if m.kind is MessageKind.RECALL]
+    assert recalls == [("wxid_li02", "李四", '"老李" 撤回了一条消息'), (None, None, '"小王" 撤回了一条消息')]

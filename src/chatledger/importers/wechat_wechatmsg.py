@@ -20,6 +20,10 @@ header for 1:1 chats — both are read).
   it the chat partner. ``Remark``/``NickName`` become the participant's names.
 * ``StrContent`` XML is rendered by ``_shared.wechat_content`` (transfers, red packets, quotes with
   ``reply_to`` = the quoted ``svrid``, recalls, media as NOT_EXPORTED attachments).
+* A pat's template (``"${wxid_a}" 拍了拍 "${wxid_b}"``) is shown with the names the file gives those
+  wxids (its first 256 records and every row before; the wxid itself when none), the template kept in
+  ``extra["template"]``. A group recall notice without ``Sender`` (``"张三" 撤回了一条消息``) is the
+  member whose Remark or NickName it quotes, when exactly one member has that name.
 
 "Export all" (``messages.csv``, ``meta["layout"] = "export_all"``): every chat in one file, by time, under
 the same 12 columns, but WeChatMsg fills the last three differently: ``Remark``/``NickName`` are the
@@ -36,9 +40,9 @@ written anywhere. Known by its name (``messages.csv``) or by a ``Sender`` that i
   their per-chat exports would (they get the same file).
 * A chat is a group when a received row's ``Sender`` differs from its ``NickName`` (1:1 rows repeat it).
 * 1:1: the partner is the chat id, named by Remark/NickName, as a 9-field per-chat export gives it, so
-  re-importing that chat adds nothing. Groups: members become ``name:<display name>`` (warned); the
-  owner's messages and notices match a per-chat export of the group, members' messages cannot (it names
-  them by wxid). Nor can a 1:1 chat exported with its wxid (``<remark>(<wxid>)/`` or 12-field rows).
+  re-importing that chat adds nothing. Groups: members become ``name:<display name>`` (warned), a
+  recall by the member it quotes; the owner's messages and notices match a per-chat export of the group,
+  members' messages and recalls cannot (it names them by wxid). Nor can a 1:1 chat exported with its wxid (``<remark>(<wxid>)/`` or 12-field rows).
   WeChatMsg skips group rows without BytesExtra, so most group notices are absent.
 * Files of WeChatMsg before 2023-12-18 (``MsgSvrID`` under ``Remark``, 10 to 13 fields a row) are
   refused by their field count.
@@ -55,7 +59,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import PurePath
 from typing import Any, ClassVar
@@ -244,6 +248,8 @@ class WeChatMsgCsvImporter:
                 conversation.kind is ConversationKind.GROUP,
                 conversation.title if conversation.title != conversation.platform_id else "",
             )
+            for _, row in head:
+                reader.learn(row)
             pending = reader.pending
             for line, row in chain(head, records):
                 message = reader.row(line, row, chat)
@@ -254,6 +260,7 @@ class WeChatMsgCsvImporter:
             reader.finish()
 
 
+_TEMPLATE_ID = re.compile(r"\$\{([^}]*)\}")
 _EXPORT_ALL_NAME = re.compile(r"messages(?:\s*\(\d+\))?\Z", re.IGNORECASE)
 _WXID = re.compile(r"[A-Za-z0-9_@.\-]+\Z", re.ASCII)
 _FILE_NAME_UNSAFE = re.compile(r'[\\/:*?"<>|\s.]')  # what WeChatMsg v1 replaces by _ in a remark
@@ -377,6 +384,8 @@ class _V1Rows:
         self.ctx = ctx
         self.export_all = export_all
         self.member_names = False
+        self.known: dict[str, str] = {}  # wxid -> the name the file shows for it, for pat templates
+        self.by_name: dict[str, set[str]] = {}  # a remark or nickname -> the participant ids it names
         self.width = width
         self.expected = (
             "12 fields (localId,…,StrTime,Remark,NickName,Sender) or 9" if width == 12 else "9 fields"
@@ -398,10 +407,39 @@ class _V1Rows:
     def _error(self, locator: str, field: str, expected: str, found: str) -> ImportFormatError:
         return ImportFormatError(self.source.name, locator, field=field, expected=expected, found=found)
 
+    def learn(self, row: list[str]) -> None:
+        """Remember the wxid and names of a per-chat row (``messages.csv`` names no wxid)."""
+        if self.export_all or len(row) != 12 or not row[11]:
+            return
+        remark, nickname, wxid = row[9], row[10], row[11]
+        if wxid not in self.known and (remark or nickname):
+            self.known[wxid] = remark or nickname
+        who = wxid if row[4] in FALSE_FLAGS else self.me
+        for name in (remark, nickname):
+            if name:
+                self.by_name.setdefault(name, set()).add(who)
+
+    def _pat(self, content: Content) -> Content:
+        """A pat's ``${wxid}`` template rendered with the names the file shows (the wxid when none)."""
+        if "${" not in content.text:
+            return content
+        text = _TEMPLATE_ID.sub(lambda m: self.known.get(m[1], m[1]), content.text)
+        return replace(content, text=text, extra={**(content.extra or {}), "template": content.text})
+
+    def _recalled_by(self, by: str | None, chat: _Chat) -> str | None:
+        """The member a group's recall notice names, when that name is one member's."""
+        if not chat.group or not by or by in ("你", "对方"):
+            return None
+        if self.export_all:
+            return f"name:{by}"
+        ids = self.by_name.get(by, set())
+        return next(iter(ids)) if len(ids) == 1 else None
+
     def row(self, line: int, row: list[str], chat: _Chat) -> Message:
         size = len(row)
         if size != self.width and not (size == 9 and self.width == 12):
             raise arity_error(self.source, line, self.expected, row)
+        self.learn(row)
         locator = f"line {line}"
         _, _, type_raw, sub_raw, flag, created, _, content, str_time = row[:9]
         remark, nickname, sender_id = row[9:12] if size == 12 else ("", "", "")
@@ -454,9 +492,18 @@ class _V1Rows:
             reply_to, attachments = rendered.reply_to, rendered.attachments
             if kind is MessageKind.SYSTEM:
                 sender = name = None
+                if extra and extra.get("event") == "pat":
+                    pat = self._pat(rendered)
+                    text, extra = pat.text, pat.extra
             elif kind is MessageKind.RECALL:
-                sender = _recaller(self.me, rendered.recalled_by, is_sender, sender)
-                name = SELF_NAME if sender == self.me else name if sender else None
+                by = rendered.recalled_by
+                if sender is None:
+                    sender = self._recalled_by(by, chat)
+                    name = by if sender else None
+                sender = _recaller(self.me, by, is_sender, sender)
+                name = (
+                    SELF_NAME if sender == self.me else self.known.get(sender or "", name) if sender else None
+                )
         if sender is not None:
             participant = self.names.participant(sender, *names)
             if participant is not None:
