@@ -818,6 +818,20 @@ def write_memotrace(n: int, path: Path) -> dict[str, str]:
     return {}
 
 
+def write_wechatmsg_txt(n: int, path: Path) -> dict[str, str]:
+    """One chat, as WeChatMsg v1 writes ``<remark>.txt``: time order, a time line, the body, a blank line."""
+    placeholders = {"image": "[图片]", "voice": "[语音]", "video": "[视频]", "sticker": "[表情包]"}
+    in_order = sorted(records(n), key=lambda r: r.local)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        for rec in in_order:
+            stamp = f"{rec.local:%Y-%m-%d %H:%M:%S}"
+            if rec.sender is None:
+                f.write(f"{stamp} {body(rec)}\n\n")
+            else:
+                f.write(f"{stamp} {rec.sender}\n{placeholders.get(rec.kind) or body(rec)}\n\n")
+    return {}
+
+
 def _pywxdump_msg(rec: Rec) -> str:
     if rec.kind == "voice":
         return "语音时长：3.20秒"
@@ -919,6 +933,7 @@ WRITERS: dict[str, tuple[Writer, str]] = {
     "slack-export-zip": (write_slack, ".zip"),
     "wechat-memotrace-csv": (write_memotrace, ".csv"),
     "wechat-pywxdump-json": (write_pywxdump_json, ".json"),
+    "wechat-wechatmsg-txt": (write_wechatmsg_txt, ".txt"),
     "wecom-archive-json": (write_wecom, ".jsonl"),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -30,6 +31,18 @@ def place(name: str, tmp_path: Path, relative: str | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(WECHAT / name, target)
     return target
+
+
+def excel_unicode_text(csv_bytes: bytes) -> bytes:
+    """A CSV as Excel writes it back under "Save as → Unicode text": UTF-16 LE with BOM, tab-separated,
+    CRLF row ends, a line break inside a cell kept as LF, and a cell quoted (quotes doubled) only when it
+    holds a quote, tab or line break."""
+    text = csv_bytes.decode("utf-8-sig")
+    lines = []
+    for row in csv.reader(text.splitlines(keepends=True)):
+        cells = ['"' + c.replace('"', '""') + '"' if any(x in c for x in '"\t\n') else c for c in row]
+        lines.append("\t".join(cells).replace("\r\n", "\n") + "\r\n")
+    return "\ufeff".encode("utf-16-le") + "".join(lines).encode("utf-16-le")
 
 
 def utc(message: Message) -> str:

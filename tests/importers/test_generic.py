@@ -473,3 +473,25 @@ def test_numeric_time_formats_read_as_strptime_reads_them(fmt: str) -> None:
 @pytest.mark.parametrize("fmt", ["%d/%m/%Y %H:%M", "%Y%m%d%H%M%S", "%Y-%m-%d %H:%M:%S.%f", "%b %d %Y %H:%M"])
 def test_other_time_formats_keep_strptime(fmt: str) -> None:
     assert generic._numeric_time_pattern(fmt) is None
+
+
+@pytest.mark.parametrize("mapping_delimiter", ['delimiter = "\\t"\n', ""])
+def test_csv_saved_by_excel_as_unicode_text(
+    mapping_delimiter: str, tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    # Excel's "Unicode text": UTF-16 LE with BOM, tab-separated, CRLF; read with the tab named in the
+    # mapping or, without one, the tab the header line is split by.
+    data = 'who\twhen\twhat\r\nAna\t01/05/2024 09:30\t"two\nlines, ""quoted"""\r\nBo\t01/05/2024 09:31\tok, fine\r\n'
+    path = tmp_path / "chat.txt"
+    path.write_bytes(b"\xff\xfe" + data.encode("utf-16-le"))
+    mapping = write(tmp_path / "map.toml", MAPPING + mapping_delimiter)
+    result = import_files(path, format="generic-csv", options={"mapping": str(mapping)}, tz="UTC")
+    assert (result.sources[0].encoding, result.messages) == ("utf-16", 2)
+    two, ok = all_messages(store)
+    assert (two.sender, two.text, two.locator) == ("Ana", 'two\nlines, "quoted"', "line 2")
+    assert (ok.sender, ok.text, ok.locator, utc(ok)) == (
+        "Bo",
+        "ok, fine",
+        "line 4",
+        "2024-05-01T09:31:00.000+00:00",
+    )

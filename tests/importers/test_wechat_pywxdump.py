@@ -15,7 +15,18 @@ from chatledger.importers.base import SourceFile
 from chatledger.model import MessageKind, TimePrecision
 from chatledger.store import SQLiteStore
 from tests.conftest import ImportFn, shared_sample, snapshot
-from tests.importers._wechat import all_messages, check_bad, check_sample, import_sample, place, utc
+from tests.importers._wechat import (
+    WECHAT,
+    all_messages,
+    as_expected,
+    check_bad,
+    check_sample,
+    excel_unicode_text,
+    expected,
+    import_sample,
+    place,
+    utc,
+)
 
 LEGACY = "wechat/pywxdump_legacy_csv__weclone_example_chat.csv"
 RESAVED = "wechat/pywxdump_csv_excel_resaved__weclone_test_person.csv"
@@ -273,3 +284,30 @@ def test_file_named_by_its_path_when_the_text_is_the_type_label(
         ("文件", "合同 v2.docx"),
         ("报价单.xlsx", "报价单.xlsx"),
     ]
+
+
+def test_excel_unicode_text_resave_is_detected_and_read(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    # Our Excel-damaged fixture saved once more by Excel as "Unicode text": UTF-16 LE, tabs, CRLF.
+    name = "pywxdump_excel_lossy_2p_6m.csv"
+    path = tmp_path / "pywxdump_excel_lossy.txt"
+    path.write_bytes(excel_unicode_text((WECHAT / name).read_bytes()))
+    assert importers.detect(SourceFile(path)).name == "wechat-pywxdump-csv"
+    result = import_files(path, tz=expected(name)["tz"])
+    assert (result.sources[0].encoding, result.sources[0].messages) == ("utf-16", 6)
+    assert [as_expected(m) for m in all_messages(store)] == expected(name)["messages"]
+
+
+def test_real_excel_resave_as_unicode_text_reads_like_the_csv(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    # The real WeClone re-save (AGPL, read in place), re-encoded as Excel's Unicode text: the same 96
+    # messages, nothing new when both are imported.
+    original = shared_sample(RESAVED)
+    path = tmp_path / "test_0_730.txt"
+    path.write_bytes(excel_unicode_text(original.read_bytes()))
+    first = import_files(path, tz="Asia/Shanghai")
+    assert (first.sources[0].format, first.sources[0].messages, first.new) == ("wechat-pywxdump-csv", 96, 96)
+    again = import_files(original, tz="Asia/Shanghai")
+    assert (again.sources[0].messages, again.new) == (96, 0)

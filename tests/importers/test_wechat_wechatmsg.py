@@ -18,6 +18,7 @@ from tests.importers._wechat import (
     as_expected,
     check_bad,
     check_sample,
+    excel_unicode_text,
     expected,
     import_sample,
     place,
@@ -247,3 +248,184 @@ def test_nothing_is_written_when_a_later_row_is_bad(tmp_path: Path) -> None:
         import_paths(store, [path], originals_dir=tmp_path / "o", options=ImportOptions(zone_name="UTC"))
     assert store.conversations() == [] and store.sources() == []
     store.close()
+
+
+# -- "export all" (messages.csv): every chat in one file ---------------------------------------------
+
+EXPORT_ALL = "wechatmsg_v1_export_all_4c_12m.csv"
+
+
+def _per_chat_rows(rows: list[str]) -> str:
+    return "\ufeff" + V1_HEADER + "\r\n" + "".join(r + "\r\n" for r in rows)
+
+
+def test_export_all_is_split_into_one_conversation_per_chat(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    result = import_files(place(EXPORT_ALL, tmp_path, "messages.csv"), tz="Asia/Shanghai")
+    [source] = result.sources
+    assert (source.format, source.messages, source.new) == ("wechat-wechatmsg-csv", 12, 12)
+    chats = [(c.platform_id, c.title, c.kind.value, c.message_count) for c in store.conversations()]
+    assert chats == [
+        ("remark:张_三", "张 三", "direct", 4),
+        ("remark:项目群", "项目群", "group", 5),
+        ("remark:Bob_W", "Bob.W", "direct", 2),
+        ("talker:9", "talker:9", "direct", 1),
+    ]
+    by_chat: dict[str, list[tuple[str | None, str | None, str, str | None]]] = {}
+    titles = {c.id: c.platform_id for c in store.conversations()}
+    for m in all_messages(store):
+        by_chat.setdefault(titles[m.conversation_id], []).append((m.locator, m.sender, m.kind.value, m.text))
+    assert by_chat["remark:张_三"] == [
+        ("line 2", "remark:张_三", "text", "明天几点出发？"),
+        ("line 4", "self", "text", "七点半楼下见"),
+        ("line 9", "remark:张_三", "recall", "对方撤回了一条消息"),
+        ("line 13", "self", "text", "好的\n记得带伞"),
+    ]
+    assert by_chat["remark:项目群"] == [
+        ("line 3", "name:李四", "text", "大家早，今天下午三点开会"),
+        ("line 5", "self", "text", "收到"),
+        ("line 6", "name:老王", "image", "[图片]"),
+        ("line 10", "name:老王", "recall", '"老王" 撤回了一条消息'),
+        ("line 15", "name:赵六", "text", "我三点前到"),
+    ]
+    assert by_chat["remark:Bob_W"] == [
+        ("line 8", "remark:Bob_W", "text", "hi, are you there?"),
+        ("line 11", "self", "text", "yes"),
+    ]
+    assert by_chat["talker:9"] == [("line 12", "talker:9", "text", "你好，我是快递")]
+    participants = {p.platform_id: (p.display_name, list(p.aliases)) for p in store.participants()}
+    assert participants["remark:张_三"] == ("张 三", ["张 三", "zs"])
+    assert participants["name:李四"] == ("李四", ["李四"])
+    assert store.sources()[0].meta["layout"] == "export_all"
+    assert any("by display name" in w for w in source.warnings)
+
+
+def test_export_all_then_per_chat_export_adds_nothing_twice(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    import_files(place(EXPORT_ALL, tmp_path, "messages.csv"), tz="Asia/Shanghai")
+    # The same 1:1 chat exported on its own by WeChatMsg v1: 9-field rows, folder and file named
+    # after the remark as WeChatMsg cleans it for a file name (space → _).
+    single = tmp_path / "聊天记录" / "张_三" / "张_三_utf8.csv"
+    single.parent.mkdir(parents=True)
+    single.write_text(
+        _per_chat_rows(
+            [
+                "1,3,1,0,0,1714608000,2,明天几点出发？,2024-05-02 08:00:00",
+                "3,3,1,0,1,1714608030,2,七点半楼下见,2024-05-02 08:00:30",
+                "7,3,10000,0,0,1714608120,4,对方撤回了一条消息,2024-05-02 08:02:00",
+                '11,3,1,0,1,1714608240,2,"好的\n记得带伞",2024-05-02 08:04:00',
+            ],
+        ),
+        encoding="utf-8",
+        newline="",
+    )
+    again = import_files(single, tz="Asia/Shanghai")
+    assert (again.sources[0].messages, again.new) == (4, 0)
+    assert len(store.conversations()) == 4
+    # The group on its own names members by wxid, which messages.csv never wrote: the owner's message
+    # matches, the members' messages and 老王's recall cannot (the documented limitation).
+    group = tmp_path / "聊天记录" / "项目群" / "项目群_utf8.csv"
+    group.parent.mkdir(parents=True)
+    group.write_text(
+        _per_chat_rows(
+            [
+                "2,7,1,0,0,1714608010,2,大家早，今天下午三点开会,2024-05-02 08:00:10,李四,老李,wxid_li02",
+                "4,7,1,0,1,1714608040,2,收到,2024-05-02 08:00:40,小明,小明,wxid_me001",
+                '5,7,3,0,0,1714608050,2,"<?xml version=""1.0""?>\n<msg><img md5=""0123456789abcdef0123456789abcdef"" '
+                'length=""48213"" /></msg>",2024-05-02 08:00:50,老王,老王,wxid_wang03',
+                '8,7,10000,0,0,1714608130,4,"""老王"" 撤回了一条消息",2024-05-02 08:02:10,,,',
+            ],
+        ),
+        encoding="utf-8",
+        newline="",
+    )
+    merged = import_files(group, tz="Asia/Shanghai")
+    assert (merged.sources[0].messages, merged.new) == (4, 3)
+    assert [c.platform_id for c in store.conversations()].count("remark:项目群") == 1
+
+
+def test_export_all_is_recognised_by_its_content_when_renamed(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    # A per-chat export never writes 我 in Sender (it writes the owner's wxid); messages.csv does.
+    import_files(place(EXPORT_ALL, tmp_path, "全部聊天.csv"), tz="Asia/Shanghai")
+    assert [c.platform_id for c in store.conversations()] == [
+        "remark:张_三",
+        "remark:项目群",
+        "remark:Bob_W",
+        "talker:9",
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", ["wechatmsg_v1_group_4p_13m.csv", "memotrace_v2_direct_2p_10m.csv", EXPORT_ALL]
+)
+def test_excel_unicode_text_resave_is_detected_and_read(
+    name: str, store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    want = expected(name) if name != EXPORT_ALL else {"import_as": "messages.txt", "tz": "Asia/Shanghai"}
+    path = tmp_path / "excel" / want["import_as"].replace(".csv", ".txt")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(excel_unicode_text((WECHAT / name).read_bytes()))
+    format_name = "wechat-memotrace-csv" if name.startswith("memotrace") else "wechat-wechatmsg-csv"
+    assert importers.detect(SourceFile(path)).name == format_name
+    result = import_files(path, tz=want["tz"], me=tuple(want.get("me", ())))
+    assert result.sources[0].encoding == "utf-16"
+    if name == EXPORT_ALL:
+        assert len(store.conversations()) == 4
+        assert len(all_messages(store)) == 12
+        return
+    assert [as_expected(m) for m in all_messages(store)] == want["messages"]
+
+
+def test_pat_template_is_rendered_with_the_names_in_the_file(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    # WeChat writes a pat as a template over wxids; 王五 speaks only after the pat.
+    path = tmp_path / "群(123@chatroom)" / "群_utf8.csv"
+    path.parent.mkdir()
+    pat = (
+        '<sysmsg type=""pat""><pat><fromusername>wxid_li02</fromusername><chatusername>123@chatroom</chatusername>'
+        "<pattedusername>wxid_wang03</pattedusername><template><![CDATA["
+        '""${wxid_li02}"" 拍了拍 ""${wxid_wang03}"" 的肩膀，又拍了拍 ""${wxid_gone9}""]]></template></pat></sysmsg>'
+    )
+    path.write_text(
+        V1_HEADER + "\n"
+        "1,3,1,0,0,1714608000,2,早,2024-05-02 08:00:00,李四,老李,wxid_li02\n"
+        f'2,3,10002,0,0,1714608010,4,"{pat}",2024-05-02 08:00:10,李四,老李,wxid_li02\n'
+        "3,3,1,0,0,1714608020,2,别拍了,2024-05-02 08:00:20,,王五,wxid_wang03\n",
+        encoding="utf-8",
+    )
+    import_files(path, tz="Asia/Shanghai")
+    _, rendered, _ = all_messages(store)
+    assert (rendered.kind, rendered.sender) == (MessageKind.SYSTEM, None)
+    assert rendered.text == '"李四" 拍了拍 "王五" 的肩膀，又拍了拍 "wxid_gone9"'
+    assert rendered.extra == {
+        "event": "pat",
+        "from": "wxid_li02",
+        "patted": "wxid_wang03",
+        "template": '"${wxid_li02}" 拍了拍 "${wxid_wang03}" 的肩膀，又拍了拍 "${wxid_gone9}"',
+    }
+
+
+def test_group_recall_is_attributed_to_the_member_it_names(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    # A recall notice row carries no Sender; the name it quotes is a member's (by remark or nickname),
+    # and a name two members share stays unattributed.
+    path = tmp_path / "群(123@chatroom)" / "群_utf8.csv"
+    path.parent.mkdir()
+    path.write_text(
+        V1_HEADER + "\n"
+        "1,3,1,0,0,1714608000,2,早,2024-05-02 08:00:00,李四,老李,wxid_li02\n"
+        "2,3,1,0,0,1714608005,2,早啊,2024-05-02 08:00:05,,小王,wxid_wang03\n"
+        "3,3,1,0,0,1714608006,2,我也在,2024-05-02 08:00:06,,小王,wxid_wang99\n"
+        '4,3,10000,0,0,1714608010,4,"""老李"" 撤回了一条消息",2024-05-02 08:00:10\n'
+        '5,3,10000,0,0,1714608020,4,"""小王"" 撤回了一条消息",2024-05-02 08:00:20\n',
+        encoding="utf-8",
+    )
+    import_files(path, tz="Asia/Shanghai")
+    recalls = [(m.sender, m.sender_name, m.text) for m in all_messages(store) if m.kind is MessageKind.RECALL]
+    assert recalls == [("wxid_li02", "李四", '"老李" 撤回了一条消息'), (None, None, '"小王" 撤回了一条消息')]

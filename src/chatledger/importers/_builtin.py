@@ -16,6 +16,7 @@ BUILTIN_IMPORTERS: tuple[str, ...] = (
     "chatledger.importers.telegram_json",
     "chatledger.importers.wechat_pywxdump",
     "chatledger.importers.wechat_wechatmsg",
+    "chatledger.importers.wechat_wechatmsg_txt",
     "chatledger.importers.wecom_archive",
     "chatledger.importers.whatsapp_txt",
 )

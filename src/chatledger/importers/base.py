@@ -135,9 +135,11 @@ class SourceFile:
             stream.seek(max(archive.getinfo(self.member).file_size - limit, 0))
             return stream.read()
 
-    def open_text(self) -> IO[str]:
-        """The decoded text with universal newlines (CRLF read as LF); line numbers stay exact."""
-        return io.TextIOWrapper(self.open_binary(), encoding=self.encoding, newline=None)
+    def open_text(self, *, counted: bool = True) -> IO[str]:
+        """The decoded text with universal newlines (CRLF read as LF); line numbers stay exact.
+
+        ``counted=False`` for a first pass that only surveys the file (progress counts the parsing pass)."""
+        return io.TextIOWrapper(self.open_binary(counted=counted), encoding=self.encoding, newline=None)
 
 
 class _ZipMemberStream(io.RawIOBase):

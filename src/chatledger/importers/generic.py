@@ -28,6 +28,7 @@ import ijson
 from chatledger import interchange
 from chatledger.errors import ImportFormatError, InputError
 from chatledger.importers import register
+from chatledger.importers._shared import delimited
 from chatledger.importers._shared.jsonstream import JsonStream
 from chatledger.importers._shared.timestamps import LocalClock
 from chatledger.importers.base import ImportContext, SourceFile
@@ -111,7 +112,7 @@ class Mapping:
     zone: tzinfo | None
     kind_map: dict[str, MessageKind]
     records: str | None
-    delimiter: str
+    delimiter: str  # one character, or "auto": a tab when the header line has more tabs than commas
 
     def columns(self) -> list[str]:
         """The source columns/keys the mapping reads."""
@@ -196,8 +197,8 @@ def load_mapping(path: str) -> Mapping:
     if "chat_kind" in fields and fields["chat_kind"].value is not None:
         _conversation_kind(fields["chat_kind"].value, lambda found: bad("chat_kind", _CHAT_KINDS, found))
     records = option("records", "") if "records" in data else None
-    delimiter = option("delimiter", ",")
-    if len(delimiter) != 1:
+    delimiter = option("delimiter", "auto")
+    if len(delimiter) != 1 and delimiter != "auto":
         raise bad("delimiter", "one character", delimiter)
     return Mapping(path, platform, fields, time_format, zone, kind_map, records, delimiter)
 
@@ -403,7 +404,8 @@ class _Mapper:
 # -- readers: (record, locator) pairs from each container format -------------------------------
 def _csv_records(source: SourceFile, mapping: Mapping) -> Iterator[tuple[Any, str]]:
     with io.TextIOWrapper(source.open_binary(), encoding=source.encoding, newline="") as text:
-        reader = csv.reader(text, delimiter=mapping.delimiter)
+        separator = delimited.delimiter(source) if mapping.delimiter == "auto" else mapping.delimiter
+        reader = csv.reader(text, delimiter=separator)
         line = 1
         try:
             header = next(reader, None)

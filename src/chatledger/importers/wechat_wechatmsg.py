@@ -1,4 +1,4 @@
-"""WeChatMsg / 留痕 CSV exports of one WeChat chat: v1 (2023–2024) and v2 / MemoTrace (FORMATS.md 1.4, 1.5).
+"""WeChatMsg / 留痕 CSV exports of WeChat chats: v1 (2023–2024) and v2 / MemoTrace (FORMATS.md 1.4, 1.5).
 
 ``wechat-wechatmsg-csv`` — v1, ``<remark>_utf8.csv`` (UTF-8 with BOM), header
 ``localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,Sender``
@@ -20,6 +20,32 @@ header for 1:1 chats — both are read).
   it the chat partner. ``Remark``/``NickName`` become the participant's names.
 * ``StrContent`` XML is rendered by ``_shared.wechat_content`` (transfers, red packets, quotes with
   ``reply_to`` = the quoted ``svrid``, recalls, media as NOT_EXPORTED attachments).
+* A pat's template (``"${wxid_a}" 拍了拍 "${wxid_b}"``) is shown with the names the file gives those
+  wxids (its first 256 records and every row before; the wxid itself when none), the template kept in
+  ``extra["template"]``. A group recall notice without ``Sender`` (``"张三" 撤回了一条消息``) is the
+  member whose Remark or NickName it quotes, when exactly one member has that name.
+
+"Export all" (``messages.csv``, ``meta["layout"] = "export_all"``): every chat in one file, by time, under
+the same 12 columns, but WeChatMsg fills the last three differently: ``Remark``/``NickName`` are the
+*chat's* contact (a group's own remark and name), ``Sender`` is 我 for the owner, the contact's NickName in
+a 1:1 chat, a member's display name (group alias, else remark, else nickname) in a group, and no wxid is
+written anywhere. Known by its name (``messages.csv``) or by a ``Sender`` that is 我 or no wxid.
+
+* Chats are told apart by Remark, else NickName, keyed ``remark:<name>`` with the characters WeChatMsg
+  replaces by ``_`` in a per-chat export's file name (``\\ / : * ? " < > |``, white space, ``.``) replaced
+  the same way: a later ``<remark>_utf8.csv`` in ``聊天记录/<remark>/`` of that chat has the same id.
+  ``TalkerId`` is not the key: it is a row of the ``Name2ID`` table of the MSG*.db the message came from,
+  so it repeats across those files once WeChatMsg merges them; it only tells apart rows that name no
+  contact (``talker:<TalkerId>``, warned). Two contacts with the same name become one chat (warned), as
+  their per-chat exports would (they get the same file).
+* A chat is a group when a received row's ``Sender`` differs from its ``NickName`` (1:1 rows repeat it).
+* 1:1: the partner is the chat id, named by Remark/NickName, as a 9-field per-chat export gives it, so
+  re-importing that chat adds nothing. Groups: members become ``name:<display name>`` (warned), a
+  recall by the member it quotes; the owner's messages and notices match a per-chat export of the group,
+  members' messages and recalls cannot (it names them by wxid). Nor can a 1:1 chat exported with its wxid (``<remark>(<wxid>)/`` or 12-field rows).
+  WeChatMsg skips group rows without BytesExtra, so most group notices are absent.
+* Files of WeChatMsg before 2023-12-18 (``MsgSvrID`` under ``Remark``, 10 to 13 fields a row) are
+  refused by their field count.
 
 ``wechat-memotrace-csv`` — v2 / MemoTrace, ``<remark>.csv``, header
 ``消息ID,类型,发送人,时间,内容,备注,昵称,更多信息``: ``消息ID`` → ``platform_msg_id``; ``时间`` is local
@@ -33,7 +59,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
+from pathlib import PurePath
 from typing import Any, ClassVar
 
 from chatledger.errors import ImportFormatError
@@ -168,19 +196,25 @@ class WeChatMsgCsvImporter:
     name: ClassVar[str] = "wechat-wechatmsg-csv"
     platform: ClassVar[Platform] = Platform.WECHAT
     version: ClassVar[str] = "1"
-    description: ClassVar[str] = "WeChat chat exported by WeChatMsg/留痕 v1 as CSV (localId,TalkerId,Type,…)"
+    description: ClassVar[str] = (
+        "WeChat chats exported by WeChatMsg/留痕 v1 as CSV (localId,TalkerId,Type,…), one chat or all (messages.csv)"
+    )
     obtain: ClassVar[str] = (
         "WeChat has no export of its own: run WeChatMsg / 留痕 v1 (LC044/WeChatMsg, now only in "
         "forks and old releases) on the PC logged in to WeChat, export the chat as CSV and pick "
-        "`<remark>_utf8.csv` under `聊天记录/`. chatledger only reads the exported file and never "
-        "decrypts WeChat databases itself."
+        "`<remark>_utf8.csv` under `聊天记录/`, or export all chats to `messages.csv`. chatledger only reads "
+        "the exported file and never decrypts WeChat databases itself. `messages.csv` names no wxid: its "
+        "chats are keyed `remark:<remark>` as a per-chat export in `聊天记录/<remark>/` is, so importing "
+        "both adds a 1:1 chat's messages once, but group members are known only by display name "
+        "(`name:<name>`), so their messages in a per-chat export of the group (which names them by wxid) "
+        "are stored a second time."
     )
     extra_kept: ClassVar[str] = (
         "what the message XML says beyond the text: transfer details and ids, quotes, file `md5`/`size`/`ext`, links, locations (`latitude`, `longitude`, `poi`), durations, app types, recall details"
     )
     suffixes: ClassVar[tuple[str, ...]] = (".csv",)
     capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"replies", "recalls", "attachments", "transfers", "system", "seconds", "zone"}
+        {"replies", "recalls", "attachments", "transfers", "system", "seconds", "zone", "multi_chat"}
     )
 
     def sniff(self, source: SourceFile) -> float:
@@ -198,6 +232,9 @@ class WeChatMsgCsvImporter:
                     found=",".join(header),
                 )
             head = list(islice(records, LOOKAHEAD))
+            if _is_export_all(source, head):
+                yield from _export_all(source, ctx, len(header), chain(head, records))
+                return
             partner_names: dict[str, set[str]] = {}
             for _, r in head:
                 if len(r) == 12 and r[4] in FALSE_FLAGS and r[11] and r[2] not in ("10000", "10002"):
@@ -205,10 +242,17 @@ class WeChatMsgCsvImporter:
             senders = set(partner_names)
             conversation = _chat(source, ctx, senders, "_utf8", group_at=2, partner_names=partner_names)
             yield conversation
-            reader = _V1Rows(source, ctx, conversation, len(header))
+            reader = _V1Rows(source, ctx, len(header), export_all=False)
+            chat = _Chat(
+                conversation.platform_id,
+                conversation.kind is ConversationKind.GROUP,
+                conversation.title if conversation.title != conversation.platform_id else "",
+            )
+            for _, row in head:
+                reader.learn(row)
             pending = reader.pending
             for line, row in chain(head, records):
-                message = reader.row(line, row)
+                message = reader.row(line, row, chat)
                 if pending:
                     yield from pending
                     pending.clear()
@@ -216,15 +260,132 @@ class WeChatMsgCsvImporter:
             reader.finish()
 
 
+_TEMPLATE_ID = re.compile(r"\$\{([^}]*)\}")
+_EXPORT_ALL_NAME = re.compile(r"messages(?:\s*\(\d+\))?\Z", re.IGNORECASE)
+_WXID = re.compile(r"[A-Za-z0-9_@.\-]+\Z", re.ASCII)
+_FILE_NAME_UNSAFE = re.compile(r'[\\/:*?"<>|\s.]')  # what WeChatMsg v1 replaces by _ in a remark
+
+
+def _is_export_all(source: SourceFile, head: list[tuple[int, list[str]]]) -> bool:
+    """Whether a v1 file is "export all" (``messages.csv``) rather than one chat's ``<remark>_utf8.csv``.
+
+    Its default name says so; so does its ``Sender`` column, which holds display names and 我 for the
+    owner, where a per-chat export writes wxids (the owner's own included) or nothing.
+    """
+    stem = PurePath(source.member or source.path.name).stem
+    if _EXPORT_ALL_NAME.match(stem):
+        return True
+    return any(len(r) == 12 and r[11] and (r[11] == SELF_NAME or not _WXID.match(r[11])) for _, r in head)
+
+
+def _export_all_chat(talker: str, remark: str, nickname: str) -> tuple[str, str]:
+    """(platform id, title) of an "export all" row's chat, as its per-chat export would name it.
+
+    WeChatMsg names a per-chat export ``<remark>_utf8.csv`` after the chat's Remark, else NickName,
+    with ``\\ / : * ? " < > |``, white space and ``.`` replaced by ``_``; the per-chat importer keys it
+    ``remark:<that name>``, so this does too. Rows naming no contact fall back to ``talker:<TalkerId>``.
+    """
+    name = remark or nickname
+    if name:
+        return f"remark:{_FILE_NAME_UNSAFE.sub('_', name)}", name
+    return f"talker:{talker}", f"talker:{talker}"
+
+
+@dataclass
+class _Survey:
+    """What a first pass over an "export all" file learns about one chat."""
+
+    title: str
+    group: bool = False
+    names: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _survey(source: SourceFile) -> dict[str, _Survey]:
+    """Chat id → survey. A received row whose Sender is not the chat's NickName makes a group: in a 1:1
+    chat WeChatMsg writes the contact's NickName as Sender, in a group the member's display name."""
+    chats: dict[str, _Survey] = {}
+    with source.open_text(counted=False) as stream:
+        records = csv_records(source, stream)
+        next(records, None)
+        for _, r in records:
+            if len(r) != 12:
+                continue  # the parsing pass reports it
+            chat_id, title = _export_all_chat(r[1], r[9], r[10])
+            survey = chats.get(chat_id)
+            if survey is None:
+                survey = chats[chat_id] = _Survey(title)
+            survey.names.add((r[9], r[10]))
+            if not survey.group and r[4] in FALSE_FLAGS and r[11] != r[10]:
+                survey.group = True
+    return chats
+
+
+def _export_all(
+    source: SourceFile, ctx: ImportContext, width: int, records: Iterator[tuple[int, list[str]]]
+) -> Iterator[ParsedItem]:
+    """Every chat of an "export all" file, each yielded before its first message."""
+    ctx.meta["layout"] = "export_all"
+    if ctx.options.get("chat_id"):
+        ctx.warn("", "option chat_id is ignored: this file holds every chat, told apart by Remark/NickName")
+    surveys = _survey(source)
+    chats: dict[str, _Chat] = {}
+    reader = _V1Rows(source, ctx, width, export_all=True)
+    pending = reader.pending
+    for line, row in records:
+        remark, nickname = (row[9], row[10]) if len(row) == 12 else ("", "")
+        chat_id, title = _export_all_chat(row[1] if len(row) > 1 else "", remark, nickname)
+        chat = chats.get(chat_id)
+        if chat is None:
+            survey = surveys.get(chat_id) or _Survey(title)
+            chat = chats[chat_id] = _Chat(chat_id, survey.group, title)
+            kind = ConversationKind.GROUP if chat.group else ConversationKind.DIRECT
+            yield Conversation(Platform.WECHAT, chat_id, title, kind)
+            if len(survey.names) > 1:
+                shown = " and ".join(f"Remark {r!r} NickName {n!r}" for r, n in sorted(survey.names))
+                ctx.warn(
+                    f"line {line}",
+                    f"chats with {shown} share the name {chat_id!r} and are kept as one chat, as their "
+                    "per-chat exports would be",
+                )
+        message = reader.row(line, row, chat)
+        if pending:
+            yield from pending
+            pending.clear()
+        yield message
+    reader.finish()
+    untitled = sum(1 for c in chats if c.startswith("talker:"))
+    if untitled:
+        ctx.warn(
+            "",
+            f"{untitled} chats name no contact (empty Remark and NickName); told apart by TalkerId, which "
+            "is only unique within one of WeChat's MSG*.db files",
+        )
+    if reader.member_names:
+        ctx.warn(
+            "",
+            "messages.csv names group members by display name only (no wxid): they are kept as "
+            "name:<display name>, and their messages will not match a per-chat export of the group, "
+            "which names them by wxid",
+        )
+
+
+@dataclass(frozen=True)
+class _Chat:
+    """The chat a v1 row belongs to: its id, whether it is a group, and the 1:1 partner's name."""
+
+    platform_id: str
+    group: bool
+    partner_name: str
+
+
 class _V1Rows:
-    def __init__(
-        self, source: SourceFile, ctx: ImportContext, conversation: Conversation, width: int
-    ) -> None:
+    def __init__(self, source: SourceFile, ctx: ImportContext, width: int, *, export_all: bool) -> None:
         self.source = source
         self.ctx = ctx
-        self.chat = conversation.platform_id
-        self.group = conversation.kind is ConversationKind.GROUP
-        self.partner_name = conversation.title if conversation.title != conversation.platform_id else ""
+        self.export_all = export_all
+        self.member_names = False
+        self.known: dict[str, str] = {}  # wxid -> the name the file shows for it, for pat templates
+        self.by_name: dict[str, set[str]] = {}  # a remark or nickname -> the participant ids it names
         self.width = width
         self.expected = (
             "12 fields (localId,…,StrTime,Remark,NickName,Sender) or 9" if width == 12 else "9 fields"
@@ -246,10 +407,39 @@ class _V1Rows:
     def _error(self, locator: str, field: str, expected: str, found: str) -> ImportFormatError:
         return ImportFormatError(self.source.name, locator, field=field, expected=expected, found=found)
 
-    def row(self, line: int, row: list[str]) -> Message:
+    def learn(self, row: list[str]) -> None:
+        """Remember the wxid and names of a per-chat row (``messages.csv`` names no wxid)."""
+        if self.export_all or len(row) != 12 or not row[11]:
+            return
+        remark, nickname, wxid = row[9], row[10], row[11]
+        if wxid not in self.known and (remark or nickname):
+            self.known[wxid] = remark or nickname
+        who = wxid if row[4] in FALSE_FLAGS else self.me
+        for name in (remark, nickname):
+            if name:
+                self.by_name.setdefault(name, set()).add(who)
+
+    def _pat(self, content: Content) -> Content:
+        """A pat's ``${wxid}`` template rendered with the names the file shows (the wxid when none)."""
+        if "${" not in content.text:
+            return content
+        text = _TEMPLATE_ID.sub(lambda m: self.known.get(m[1], m[1]), content.text)
+        return replace(content, text=text, extra={**(content.extra or {}), "template": content.text})
+
+    def _recalled_by(self, by: str | None, chat: _Chat) -> str | None:
+        """The member a group's recall notice names, when that name is one member's."""
+        if not chat.group or not by or by in ("你", "对方"):
+            return None
+        if self.export_all:
+            return f"name:{by}"
+        ids = self.by_name.get(by, set())
+        return next(iter(ids)) if len(ids) == 1 else None
+
+    def row(self, line: int, row: list[str], chat: _Chat) -> Message:
         size = len(row)
         if size != self.width and not (size == 9 and self.width == 12):
             raise arity_error(self.source, line, self.expected, row)
+        self.learn(row)
         locator = f"line {line}"
         _, _, type_raw, sub_raw, flag, created, _, content, str_time = row[:9]
         remark, nickname, sender_id = row[9:12] if size == 12 else ("", "", "")
@@ -267,20 +457,31 @@ class _V1Rows:
         sender: str | None
         name: str | None
         attachments: tuple[Attachment, ...]
-        if is_sender:
+        names: tuple[str, ...]
+        if self.export_all:
+            # Remark/NickName name the chat; Sender is 我, the 1:1 contact's NickName or a member's name.
+            if is_sender:
+                sender, name, names = self.me, SELF_NAME, ()
+            elif chat.group:
+                sender = f"name:{sender_id}" if sender_id else None
+                name, names = sender_id or None, (sender_id,)
+                self.member_names = self.member_names or bool(sender_id)
+            else:
+                sender, name, names = chat.platform_id, chat.partner_name, (remark, nickname)
+        elif is_sender:
             sender, name = self.me, SELF_NAME
             if sender_id and sender_id != self.me:
                 self.owner_ids.add(sender_id)
-            names: tuple[str, ...] = (remark, nickname)
+            names = (remark, nickname)
         else:
-            sender = sender_id or (None if self.group else self.chat)
+            sender = sender_id or (None if chat.group else chat.platform_id)
             name = remark or nickname or None
             # A 1:1 row without names is from the partner, whose remark names the chat.
-            names = (remark, nickname) if name or sender != self.chat else (self.partner_name,)
-            if self.group and ":\n" in content[:70]:
-                prefix, content = split_group_prefix(content)
-                if prefix is not None and not sender_id:
-                    sender = prefix
+            names = (remark, nickname) if name or sender != chat.platform_id else (chat.partner_name,)
+        if not is_sender and chat.group and ":\n" in content[:70]:
+            prefix, content = split_group_prefix(content)
+            if prefix is not None and (self.export_all or not sender_id):
+                sender = prefix
         if type_code == 1:
             kind, text, extra, reply_to, attachments = MessageKind.TEXT, content, None, None, ()
         else:
@@ -291,15 +492,24 @@ class _V1Rows:
             reply_to, attachments = rendered.reply_to, rendered.attachments
             if kind is MessageKind.SYSTEM:
                 sender = name = None
+                if extra and extra.get("event") == "pat":
+                    pat = self._pat(rendered)
+                    text, extra = pat.text, pat.extra
             elif kind is MessageKind.RECALL:
-                sender = _recaller(self.me, rendered.recalled_by, is_sender, sender)
-                name = SELF_NAME if sender == self.me else name if sender else None
+                by = rendered.recalled_by
+                if sender is None:
+                    sender = self._recalled_by(by, chat)
+                    name = by if sender else None
+                sender = _recaller(self.me, by, is_sender, sender)
+                name = (
+                    SELF_NAME if sender == self.me else self.known.get(sender or "", name) if sender else None
+                )
         if sender is not None:
             participant = self.names.participant(sender, *names)
             if participant is not None:
                 self.pending.append(participant)
         return Message(
-            conversation=self.chat,
+            conversation=chat.platform_id,
             sender=sender,
             ts_ms=ts_ms,
             kind=kind,

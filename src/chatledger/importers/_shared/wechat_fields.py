@@ -1,8 +1,8 @@
 """Reading the fields WeChat exporters write: CSV records, times, message ids, flags, spreadsheet damage.
 
 Shared by the WeChat importers (PyWxDump, WeChatMsg/留痕, MemoTrace). The exporters write through
-Python's ``csv`` module, and users often open and re-save the files in Excel, which damages them in
-known ways (FORMATS.md 1.6): ``2024/10/4 11:42`` (slashes, no padding, seconds dropped), ``TRUE`` and
+Python's ``csv`` module, and users often open and re-save the files in Excel — as CSV, or as "Unicode
+text" (UTF-16 LE with BOM, tab-separated, read here too) — which damages them in known ways (FORMATS.md 1.6): ``2024/10/4 11:42`` (slashes, no padding, seconds dropped), ``TRUE`` and
 ``FALSE`` for flags, 19-digit ids rounded to ``7.43727E+18``. Nothing here guesses silently: every
 loss is counted by :class:`Damage` and lands in the source's metadata as ``lossy``.
 """
@@ -18,6 +18,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import IO
 
 from chatledger.errors import ImportFormatError
+from chatledger.importers._shared.delimited import delimiter, first_line
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import Participant, Platform, TimePrecision
 
@@ -76,11 +77,12 @@ def csv_records(source: SourceFile, text: IO[str]) -> Iterator[tuple[int, list[s
     """(first line number, fields) per record; blank lines are skipped, multi-line quoted fields kept.
 
     ``reader.line_num`` counts physical lines read so far, so a record starts one line after the
-    previous record ended. csv errors (NUL bytes, oversized fields) become ImportFormatError.
+    previous record ended. csv errors (NUL bytes, oversized fields) become ImportFormatError. Fields
+    are separated by commas, or by tabs in Excel's "Unicode text" (``_shared.delimited``).
     """
     if csv.field_size_limit() < FIELD_SIZE_LIMIT:
         csv.field_size_limit(FIELD_SIZE_LIMIT)
-    reader = csv.reader(text)
+    reader = csv.reader(text, delimiter=delimiter(source))
     end = 0
     while True:
         try:
@@ -98,9 +100,8 @@ def csv_records(source: SourceFile, text: IO[str]) -> Iterator[tuple[int, list[s
 
 def header_fields(source: SourceFile) -> tuple[str, ...]:
     """The first CSV record of the head, for sniffing (BOM and surrounding spaces removed)."""
-    line = source.head_text(4096).split("\n", 1)[0].rstrip("\r")
     try:
-        fields = next(csv.reader([line]), [])
+        fields = next(csv.reader([first_line(source)], delimiter=delimiter(source)), [])
     except csv.Error:
         return ()
     return tuple(f.strip() for f in fields)
