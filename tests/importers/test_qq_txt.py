@@ -210,3 +210,39 @@ def test_same_title_in_two_groups_stays_apart(
     chats = [(c.platform_id, c.title, c.kind.value, c.message_count) for c in store.conversations()]
     assert chats == [("小王", "小王", "direct", 1), ("我的群聊/小王", "小王", "group", 1)]
     assert any("a second chat named '小王'" in w for w in source.warnings)
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (  # a 24-hour export quoting 12-hour header lines in a body
+            "2023-05-01 15:00:00 张三(1)\n转发：\n2023-05-01 3:00:00 PM 李四(2)\n2023-05-01 下午3:00:00 张三\n\n"
+            "2023-05-01 15:01:00 李四(2)\n好\n",
+            [
+                ("1", "转发：\n2023-05-01 3:00:00 PM 李四(2)\n2023-05-01 下午3:00:00 张三", "15:00:00"),
+                ("2", "好", "15:01:00"),
+            ],
+        ),
+        (  # a 12-hour export quoting a 24-hour header line in a body
+            "2023-05-01 3:00:00 PM 张三(1)\n转发：\n2023-05-01 15:00:00 李四(2)\n你好\n\n"
+            "2023-05-01 3:01:00 PM 李四(2)\n好\n",
+            [("1", "转发：\n2023-05-01 15:00:00 李四(2)\n你好", "15:00:00"), ("2", "好", "15:01:00")],
+        ),
+    ],
+    ids=["24h-file", "12h-file"],
+)
+def test_body_line_in_the_other_clock_style_is_no_header(
+    tmp_path: Path,
+    store: SQLiteStore,
+    import_files: ImportFn,
+    messages: str,
+    expected: list[tuple[str, str, str]],
+) -> None:
+    path = tmp_path / "chat.txt"
+    path.write_text(body("张三", messages), encoding="utf-8")
+    import_files(path, tz="UTC")
+    got = [
+        (m.sender, m.text, datetime.fromtimestamp(m.ts_ms / 1000, UTC).strftime("%H:%M:%S"))
+        for m in all_messages(store)
+    ]
+    assert got == expected

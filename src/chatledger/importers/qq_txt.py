@@ -6,6 +6,9 @@ around ``消息分组:<group>`` and ``消息对象:<name>``, then messages. A me
 alone in 1:1 chats; English Windows writes ``8:43:38 PM``) followed by a body that may span many
 lines, blank ones included. Only the header is a reliable delimiter, so every line matching it
 starts a message; the blank lines QQ writes between messages are trimmed from the end of a body.
+A file is written in one clock style, 24-hour or 12-hour, decided before reading from its header-shaped
+lines (those after a blank line, as QQ writes headers, count first): a line in the other style, such as
+a quoted header in a forwarded text, is body.
 
 Identity. A person is the id in the *last* ``(...)``/``<...>`` of the header (QQ number, e-mail or
 phone); names are group cards of that moment and are kept as ``sender_name``. Without an id the
@@ -20,6 +23,7 @@ Times are naive wall-clock times of the exporting PC, read in ``--tz`` with seco
 from __future__ import annotations
 
 import calendar
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,6 +123,7 @@ class _Reader:
         self.ordinal = 0
 
     def run(self) -> Iterator[ParsedItem]:
+        twelve_hour = _uses_twelve_hour(self.source)
         pending: _Pending | None = None
         preamble: list[tuple[int, str]] = []
         previous = ""
@@ -148,7 +153,7 @@ class _Reader:
                     continue
                 previous = bare
                 header = HEADER.fullmatch(bare)
-                if header is not None:
+                if header is not None and (header["ampm"] is not None) == twelve_hour:
                     if pending is not None:
                         yield from self._emit(pending)
                     elif self.conversation is None:
@@ -268,6 +273,31 @@ class _Reader:
             locator=locator,
             ordinal=self.ordinal,
         )
+
+
+def _uses_twelve_hour(source: SourceFile) -> bool:
+    """Whether the file's headers are 12-hour (``8:43:38 PM``): the style of most header-shaped lines
+    that follow a blank line (a body quoting a header rarely does), then of most of all such lines, then
+    of the first."""
+    framed = {False: 0, True: 0}
+    shaped = {False: 0, True: 0}
+    first: bool | None = None
+    previous = ""
+    with io.TextIOWrapper(source.open_binary(counted=False), encoding=source.encoding, newline=None) as text:
+        for raw in text:
+            line = raw.rstrip("\n").lstrip("\ufeff")
+            header = HEADER.fullmatch(line)
+            if header is not None:
+                style = header["ampm"] is not None
+                first = style if first is None else first
+                shaped[style] += 1
+                framed[style] += not previous.strip()
+            previous = line
+    if framed[True] != framed[False]:
+        return framed[True] > framed[False]
+    if shaped[True] != shaped[False]:
+        return shaped[True] > shaped[False]
+    return bool(first)
 
 
 def _real_date(year: int, month: int, day: int) -> bool:
