@@ -246,3 +246,25 @@ def test_body_line_in_the_other_clock_style_is_no_header(
         for m in all_messages(store)
     ]
     assert got == expected
+
+
+def test_shared_file_is_a_file_with_its_name(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    shared = '[图片] 小周 分享文件 9:07:02\n"2019 报价单.xlsx" 下载'
+    text = body(
+        "群A",
+        f"2019-03-02 9:07:02 小周(10001)\n{shared}\n\n2019-03-02 9:08:00 B(2)\n分享文件 这个词不是文件\n",
+        group="我的QQ群",
+    )
+    path = tmp_path / "a.txt"
+    path.write_text(text, encoding="utf-8")
+    import_files(path, tz="UTC")
+    got = [
+        (m.sender, m.kind, m.text, [(a.name, a.kind, a.status.value) for a in m.attachments])
+        for m in all_messages(store)
+    ]
+    assert got == [
+        ("10001", MessageKind.FILE, shared, [("2019 报价单.xlsx", MessageKind.FILE, "not_exported")]),
+        ("2", MessageKind.TEXT, "分享文件 这个词不是文件", []),
+    ]

@@ -12,7 +12,8 @@ a quoted header in a forwarded text, is body.
 
 Identity. A person is the id in the *last* ``(...)``/``<...>`` of the header (QQ number, e-mail or
 phone); names are group cards of that moment and are kept as ``sender_name``. Without an id the
-display name is the sender. ``系统消息(10000)`` and ``(1000000)`` are system events (no sender).
+display name is the sender. ``系统消息(10000)`` and ``(1000000)`` are system events (no sender). A shared file
+(``… 分享文件 HH:MM:SS`` then ``"<file>" 下载``) is FILE with an attachment of that name.
 Conversations carry no id in the export: a chat is named by its ``消息对象`` title (a second chat of
 the same title under another ``消息分组`` in the same file, e.g. a friend and a group, is kept apart as
 ``<分组>/<title>`` with a warning); a file with no such block (a fragment) is named after the file.
@@ -59,6 +60,10 @@ _TRAILING_ID = re.compile(r"(?:\((?P<qq>\d+)\)|<(?P<other>[^<>\s]+)>)\s*$")
 _RECALL = re.compile(r"(?P<who>.{0,64}?)撤回了一条消息")
 _PLACEHOLDERS = {"[图片]": MessageKind.IMAGE, "[表情]": MessageKind.STICKER, "[文件]": MessageKind.FILE}
 _GROUP_HINTS = ("群", "讨论组")
+# A shared file (FORMATS.md §7.1): ``[图片] <name> 分享文件 HH:MM:SS`` then ``"<file>" 下载``.
+_FILE_SHARE = re.compile(
+    r"(?:\[图片\] ?)?.*?分享文件 \d{1,2}:\d{2}:\d{2}\n[\"“](?P<file>[^\"”\n]+)[\"”] ?下载"
+)
 
 
 def split_sender(who: str) -> tuple[str | None, str]:
@@ -253,6 +258,9 @@ class _Reader:
         elif kind is MessageKind.TEXT and stripped in _PLACEHOLDERS:
             kind = _PLACEHOLDERS[stripped]
             attachments = (Attachment(stripped, kind, AttachmentStatus.NOT_EXPORTED),)
+        elif kind is MessageKind.TEXT and (shared := _FILE_SHARE.fullmatch(stripped)) is not None:
+            kind = MessageKind.FILE
+            attachments = (Attachment(shared["file"], kind, AttachmentStatus.NOT_EXPORTED),)
         elif kind is MessageKind.TEXT and stripped.startswith("[QQ红包]"):
             kind = MessageKind.RED_PACKET
         if sender is None and kind is MessageKind.TEXT:
