@@ -154,3 +154,11 @@ def test_quoted_printable_html_after_its_pictures_in_a_zip(
         hashlib.sha256(picture).hexdigest(),
     )
     assert second.text == "镕基 收到"
+
+
+def test_a_stored_zip_holding_an_mht_is_not_itself_an_mht(tmp_path: Path) -> None:
+    archive = tmp_path / "qq.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as z:  # the member's bytes sit in the zip's head
+        z.writestr("全部消息记录.mht", GOOD.read_bytes())
+    assert importers.get("qq-mht").sniff(SourceFile(archive)) == 0.0
+    assert importers.get("qq-mht").sniff(SourceFile(archive, member="全部消息记录.mht")) == 0.95

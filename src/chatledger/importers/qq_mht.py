@@ -217,6 +217,8 @@ class QQMhtImporter:
     )
 
     def sniff(self, source: SourceFile) -> float:
+        if source.is_zip:  # a zip that stores an MHT uncompressed shows the MHT's headers in its head
+            return 0.0
         head = source.head[:16384].decode("latin-1").lower()
         if "multipart/related" not in head:
             return 0.0
