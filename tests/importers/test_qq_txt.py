@@ -16,6 +16,7 @@ from chatledger.importers.qq_txt import split_sender
 from chatledger.model import Message, MessageKind
 from chatledger.store import SQLiteStore
 from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, snapshot
+from tests.importers._zips import write_unflagged_zip
 
 QQ = SAMPLES / "qq"
 RULE = "=" * 64
@@ -268,3 +269,11 @@ def test_shared_file_is_a_file_with_its_name(
         ("10001", MessageKind.FILE, shared, [("2019 报价单.xlsx", MessageKind.FILE, "not_exported")]),
         ("2", MessageKind.TEXT, "分享文件 这个词不是文件", []),
     ]
+
+
+def test_fragment_in_a_zip_without_the_utf8_flag_is_named_as_written(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    archive = write_unflagged_zip(tmp_path / "qq.zip", {"老周.txt": "2019-03-02 9:05:11 老周(10001)\n早\n"})
+    import_files(archive, tz="Asia/Shanghai")
+    assert [(c.platform_id, c.title) for c in store.conversations()] == [("老周", "老周")]

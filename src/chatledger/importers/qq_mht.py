@@ -339,7 +339,9 @@ class _Messages:
                 if header is not None and stamp is not None:
                     yield from self._emit(header, stamp, body, day)
                 if self.chat is None:
-                    yield self._start(Path(self.source.member or self.source.path.name).stem, fragment=True)
+                    yield self._start(
+                        Path(self.source.member_name or self.source.path.name).stem, fragment=True
+                    )
                 header, stamp, body, day = block, found, [], self.day
             elif header is not None:
                 body.append(block)

@@ -209,7 +209,7 @@ class _Reader:
         return Conversation(Platform.QQ, chat, title, kind)
 
     def _fragment(self, number: int) -> Conversation:
-        name = Path(self.source.member or self.source.path.name).stem
+        name = Path(self.source.member_name or self.source.path.name).stem
         self.ctx.warn(f"line {number}", f"no '{OBJECT_LABEL}' block names the chat; it is named {name!r}")
         self.conversation = name
         self.chats.add(name)
