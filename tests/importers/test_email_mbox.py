@@ -300,3 +300,23 @@ def test_gbk_body_declared_utf8_is_read_as_gb18030(
     [message] = all_messages(store)
     assert message.text == "这是GBK编码的正文"
     assert "line 1: a text/plain part declared 'utf-8' is read as GB18030" in source.warnings
+
+
+def test_bcc_and_reply_to_are_kept_as_documented(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    path = tmp_path / "sent.eml"
+    path.write_text(
+        "From: Alice <alice@example.com>\nTo: bob@example.com\nCc: Carol <carol@example.com>\n"
+        "Bcc: dave@example.com, Erin <erin@example.com>\nReply-To: Support <help@example.com>\n"
+        "Date: Tue, 5 Mar 2024 10:00:00 +0000\nSubject: s\n\nhi\n"
+    )
+    import_files(path)
+    [message] = all_messages(store)
+    assert message.extra == {
+        "to": ["bob@example.com"],
+        "cc": ["Carol <carol@example.com>"],
+        "bcc": ["dave@example.com", "Erin <erin@example.com>"],
+        "reply-to": ["Support <help@example.com>"],
+        "subject": "s",
+    }

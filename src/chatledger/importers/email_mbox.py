@@ -215,7 +215,7 @@ class _Mail:
         message_id = _first_id(headers.get("message-id"))
         subject = _unstructured(msg, headers, "Subject")
         sender, sender_name = self._from(msg, locator)
-        for name in ("To", "Cc"):
+        for name in ("To", "Cc", "Bcc", "Reply-To"):
             header = msg.get(name)
             if header is not None:
                 addresses = getattr(header, "addresses", ())
