@@ -116,3 +116,62 @@ def test_sniff(tmp_path: Path, content: str, score: float) -> None:
     path = tmp_path / "log.jsonl"
     path.write_text(content, encoding="utf-8")
     assert importers.get("dingtalk-robot-json").sniff(SourceFile(path)) == score
+
+
+def stream_frame(
+    callback: dict[str, Any], *, kind: str = "CALLBACK", topic: str = "/v1.0/im/bot/messages/get"
+) -> str:
+    """A Stream-mode frame as the gateway sends it: the callback is a JSON string in ``data``."""
+    headers = {"topic": topic, "messageId": "m-1", "contentType": "application/json", "time": "1712031234570"}
+    data = json.dumps(callback, ensure_ascii=False)
+    return json.dumps(
+        {"specVersion": "1.0", "type": kind, "headers": headers, "data": data}, ensure_ascii=False
+    )
+
+
+def test_stream_mode_frames_are_unwrapped(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+    callback = {
+        "msgtype": "text",
+        "text": {"content": " 请问什么时候发货"},
+        "msgId": "msgAbC123==",
+        "createAt": 1712031234567,
+        "conversationType": "2",
+        "conversationId": "cidXyZ==",
+        "conversationTitle": "售后群",
+        "senderId": "$:LWCP_v1:$abc",
+        "senderNick": "王五",
+        "senderStaffId": "manager123",
+        "robotCode": "dingabc",
+    }
+    lines = [
+        stream_frame(callback),
+        stream_frame({"topic": "ping"}, kind="SYSTEM", topic="ping"),
+        stream_frame({"value": "{}"}, topic="/v1.0/card/instances/callback"),
+        json.dumps({**callback, "msgId": "msgPlain==", "createAt": 1712031240000}, ensure_ascii=False),
+    ]
+    path = tmp_path / "stream.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert importers.detect(SourceFile(path)).name == "dingtalk-robot-json"
+    [source] = import_files(path, tz="Asia/Shanghai").sources
+    got = [(m.locator, m.platform_msg_id, m.sender, m.sender_name, m.text) for m in all_messages(store)]
+    assert got == [
+        ("line 1", "msgAbC123==", "manager123", "王五", " 请问什么时候发货"),
+        ("line 4", "msgPlain==", "manager123", "王五", " 请问什么时候发货"),
+    ]
+    assert [c.title for c in store.conversations()] == ["售后群"]
+    assert any("line 2: a SYSTEM frame (topic 'ping')" in w for w in source.warnings)
+    assert any(
+        "line 3: a CALLBACK frame (topic '/v1.0/card/instances/callback')" in w for w in source.warnings
+    )
+
+
+def test_stream_frame_whose_data_is_no_json_object_is_an_error(
+    tmp_path: Path, import_files: ImportFn
+) -> None:
+    frame = json.loads(stream_frame({}))
+    frame["data"] = "{not json"
+    path = tmp_path / "stream.jsonl"
+    path.write_text(json.dumps(frame) + "\n", encoding="utf-8")
+    with pytest.raises(ImportFormatError) as caught:
+        import_files(path, format="dingtalk-robot-json")
+    assert (caught.value.locator, caught.value.field) == ("line 1", "data")

@@ -77,14 +77,71 @@ def test_bad_samples_leave_archive_unchanged(
     assert snapshot(store) == before
 
 
-def test_mbox_date_missing_uses_separator_in_tz(store: SQLiteStore, import_files: ImportFn) -> None:
+def test_mbox_date_missing_uses_separator_as_utc(store: SQLiteStore, import_files: ImportFn) -> None:
     [source] = import_files(
         EMAIL / "unquoted_from_in_body__cpython_mailbox_01.mbox", tz="Asia/Shanghai"
     ).sources
     [message] = all_messages(store)
-    # separator "Sun Aug  7 11:40:37 2022" read as Beijing time
-    assert (message.sent_at.isoformat(), message.utc_offset_min) == ("2022-08-07T11:40:37+08:00", 480)
-    assert any("no Date header" in w for w in source.warnings)
+    # separator "Sun Aug  7 11:40:37 2022": UTC (RFC 4155), whatever --tz says
+    assert (message.sent_at.isoformat(), message.utc_offset_min) == ("2022-08-07T11:40:37+00:00", 0)
+    assert message.extra == {
+        "date_source": "mbox separator line, read as UTC",
+        "subject": "unquoted From in body; extra info on From line",
+    }
+    assert any(
+        "no Date header; the mbox separator's date was used, read as UTC" in w for w in source.warnings
+    )
+
+
+RECEIVED = (
+    "Received: from mx.example.org by mail.example.com; Tue, 5 Mar 2024 10:00:09 +0100\n"
+    "Received: from laptop by mx.example.org; Tue, 5 Mar 2024 08:59:58 +0000\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("separator", "received", "sent", "source"),
+    [
+        (
+            "Tue Mar  5 12:00:00 +0800 2024",
+            RECEIVED,
+            "2024-03-05T12:00:00+08:00",
+            "mbox separator line, at its offset +0800",
+        ),
+        ("Fri Feb 30 12:00:00 2024", RECEIVED, "2024-03-05T10:00:09+01:00", "newest Received header"),
+    ],
+    ids=["separator-offset", "no-real-separator-date"],
+)
+def test_mbox_date_missing_uses_separator_offset_then_newest_received(
+    tmp_path: Path,
+    store: SQLiteStore,
+    import_files: ImportFn,
+    separator: str,
+    received: str,
+    sent: str,
+    source: str,
+) -> None:
+    path = tmp_path / "box.mbox"
+    path.write_text(
+        f"From alice@example.com {separator}\n{received}From: alice@example.com\nSubject: s\n\nhi\n"
+    )
+    [imported] = import_files(path, tz="America/New_York").sources
+    [message] = all_messages(store)
+    assert (message.sent_at.isoformat(), message.extra) == (sent, {"date_source": source, "subject": "s"})
+    assert any("no Date header" in w for w in imported.warnings)
+
+
+def test_eml_without_date_uses_the_newest_received(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    path = tmp_path / "m.eml"
+    path.write_text(f"{RECEIVED}From: alice@example.com\nTo: bob@example.com\nSubject: s\n\nhi\n")
+    import_files(path)
+    [message] = all_messages(store)
+    assert (message.sent_at.isoformat(), message.extra and message.extra["date_source"]) == (
+        "2024-03-05T10:00:09+01:00",
+        "newest Received header",
+    )
 
 
 def test_text_before_first_separator(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
@@ -243,3 +300,23 @@ def test_gbk_body_declared_utf8_is_read_as_gb18030(
     [message] = all_messages(store)
     assert message.text == "这是GBK编码的正文"
     assert "line 1: a text/plain part declared 'utf-8' is read as GB18030" in source.warnings
+
+
+def test_bcc_and_reply_to_are_kept_as_documented(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    path = tmp_path / "sent.eml"
+    path.write_text(
+        "From: Alice <alice@example.com>\nTo: bob@example.com\nCc: Carol <carol@example.com>\n"
+        "Bcc: dave@example.com, Erin <erin@example.com>\nReply-To: Support <help@example.com>\n"
+        "Date: Tue, 5 Mar 2024 10:00:00 +0000\nSubject: s\n\nhi\n"
+    )
+    import_files(path)
+    [message] = all_messages(store)
+    assert message.extra == {
+        "to": ["bob@example.com"],
+        "cc": ["Carol <carol@example.com>"],
+        "bcc": ["dave@example.com", "Erin <erin@example.com>"],
+        "reply-to": ["Support <help@example.com>"],
+        "subject": "s",
+    }

@@ -495,3 +495,29 @@ def test_csv_saved_by_excel_as_unicode_text(
         "line 4",
         "2024-05-01T09:31:00.000+00:00",
     )
+
+
+def test_json_object_without_records_key_names_the_candidate_arrays(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    mapping = write(tmp_path / "map.toml", JSON_MAPPING.replace('records = "data.messages"\n', ""))
+    dump = {
+        "meta": {"v": 1, "tags": ["a", "b"]},
+        "data": {"messages": [{"id": 1}, {"id": 2}, {"id": 3}], "users": [{"id": 7}], "empty": []},
+    }
+    data = write(tmp_path / "dump.json", json.dumps(dump))
+    before = snapshot(store)
+    with pytest.raises(ImportFormatError) as caught:
+        import_files(data, format="generic-json", options={"mapping": str(mapping)})
+    assert str(caught.value) == (
+        f"{data}, $: expected an array of records at the top level, found 'an object'. "
+        "Arrays of objects in it: 'data.messages' (3 records), 'data.users' (1 record); "
+        'name the one holding the messages with the mapping key records, e.g. records = "data.messages".'
+    )
+    assert snapshot(store) == before
+    mapping = write(tmp_path / "map.toml", JSON_MAPPING.replace("data.messages", "data.msgs"))
+    with pytest.raises(ImportFormatError) as caught:
+        import_files(data, format="generic-json", options={"mapping": str(mapping)})
+    assert str(caught.value).endswith("found 'none'. Arrays of objects in it: 'data.messages' (3 records), "
+                                      "'data.users' (1 record); name the one holding the messages with the "
+                                      "mapping key records, e.g. records = \"data.messages\".")  # fmt: skip

@@ -16,6 +16,7 @@ from chatledger.importers.base import SourceFile
 from chatledger.model import AttachmentStatus, ConversationKind, Message, MessageKind
 from chatledger.store import SQLiteStore
 from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, snapshot
+from tests.importers._zips import write_unflagged_zip
 
 SAMPLE_DIR = SAMPLES / "line"
 MOBILE = SAMPLE_DIR / "ja_mobile_tab__line2json_talk-mobile.txt"
@@ -259,3 +260,30 @@ def test_sniff_rejects_other_text(tmp_path: Path) -> None:
     whatsapp = write(tmp_path / "chat.txt", "24/12/2023, 21:05 - Ana: Hola\n")
     assert line.sniff(SourceFile(whatsapp)) == 0.0
     assert line.sniff(SourceFile(MOBILE)) >= 0.9
+
+
+def test_untitled_export_in_a_zip_without_the_utf8_flag_is_named_as_written(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    archive = write_unflagged_zip(
+        tmp_path / "line.zip", {"[LINE] 山田.txt": "2021.1.1 金曜日\n11:24 A こんにちは\n"}
+    )
+    import_files(archive, tz="Asia/Tokyo")
+    assert [(c.platform_id, c.title) for c in store.conversations()] == [("山田", "山田")]
+
+
+def test_half_day_twelve_is_the_noon_hour_after_either_word(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    """午前11:59 → 午前12:00 → 午後12:30 → 午後1:00 is one afternoon, as the mobile and PC samples agree."""
+    text = (
+        "[LINE] Aとのトーク履歴\n保存日時：2021/04/30 午後1:16\n\n2021/04/30(金)\n"
+        "午前11:59\tA\ta\n午前12:00\tA\tb\n午後12:30\tA\tc\n午後1:00\tA\td\n"
+    )
+    import_files(write(tmp_path / "chat.txt", text), tz="Asia/Tokyo")
+    assert [(m.sent_at.strftime("%H:%M"), m.text) for m in all_messages(store)] == [
+        ("11:59", "a"),
+        ("12:00", "b"),
+        ("12:30", "c"),
+        ("13:00", "d"),
+    ]

@@ -19,6 +19,7 @@ from chatledger.importers.base import SourceFile
 from chatledger.model import AttachmentStatus, Message
 from chatledger.store import SQLiteStore
 from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, snapshot
+from tests.importers._zips import write_unflagged_zip
 
 QQ = SAMPLES / "qq"
 GOOD = QQ / "friend_2p_5m_gbk_image.mht"
@@ -154,3 +155,29 @@ def test_quoted_printable_html_after_its_pictures_in_a_zip(
         hashlib.sha256(picture).hexdigest(),
     )
     assert second.text == "镕基 收到"
+
+
+def test_a_stored_zip_holding_an_mht_is_not_itself_an_mht(tmp_path: Path) -> None:
+    archive = tmp_path / "qq.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as z:  # the member's bytes sit in the zip's head
+        z.writestr("全部消息记录.mht", GOOD.read_bytes())
+    assert importers.get("qq-mht").sniff(SourceFile(archive)) == 0.0
+    assert importers.get("qq-mht").sniff(SourceFile(archive, member="全部消息记录.mht")) == 0.95
+
+
+def test_fragment_in_a_zip_without_the_utf8_flag_is_named_as_written(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    html = (
+        "<html><body><table>"
+        "<tr><td><div><div style=float:left;>老周</div>2019-03-02 9:05:11</div><div>早</div></td></tr>"
+        "</table></body></html>"
+    )
+    data = (
+        "From: <Saved by Tencent MsgMgr>\r\nSubject: Tencent IM Message\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/related; boundary="BND"\r\n\r\n--BND\r\n'
+        f"Content-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--BND--\r\n"
+    )
+    archive = write_unflagged_zip(tmp_path / "qq.zip", {"老周.mht": data})
+    import_files(archive, tz="Asia/Shanghai")
+    assert [c.title for c in store.conversations()] == ["老周"]

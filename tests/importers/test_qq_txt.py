@@ -16,6 +16,7 @@ from chatledger.importers.qq_txt import split_sender
 from chatledger.model import Message, MessageKind
 from chatledger.store import SQLiteStore
 from tests.conftest import SAMPLES, ImportFn, all_messages, conversation_records, snapshot
+from tests.importers._zips import write_unflagged_zip
 
 QQ = SAMPLES / "qq"
 RULE = "=" * 64
@@ -210,3 +211,69 @@ def test_same_title_in_two_groups_stays_apart(
     chats = [(c.platform_id, c.title, c.kind.value, c.message_count) for c in store.conversations()]
     assert chats == [("小王", "小王", "direct", 1), ("我的群聊/小王", "小王", "group", 1)]
     assert any("a second chat named '小王'" in w for w in source.warnings)
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (  # a 24-hour export quoting 12-hour header lines in a body
+            "2023-05-01 15:00:00 张三(1)\n转发：\n2023-05-01 3:00:00 PM 李四(2)\n2023-05-01 下午3:00:00 张三\n\n"
+            "2023-05-01 15:01:00 李四(2)\n好\n",
+            [
+                ("1", "转发：\n2023-05-01 3:00:00 PM 李四(2)\n2023-05-01 下午3:00:00 张三", "15:00:00"),
+                ("2", "好", "15:01:00"),
+            ],
+        ),
+        (  # a 12-hour export quoting a 24-hour header line in a body
+            "2023-05-01 3:00:00 PM 张三(1)\n转发：\n2023-05-01 15:00:00 李四(2)\n你好\n\n"
+            "2023-05-01 3:01:00 PM 李四(2)\n好\n",
+            [("1", "转发：\n2023-05-01 15:00:00 李四(2)\n你好", "15:00:00"), ("2", "好", "15:01:00")],
+        ),
+    ],
+    ids=["24h-file", "12h-file"],
+)
+def test_body_line_in_the_other_clock_style_is_no_header(
+    tmp_path: Path,
+    store: SQLiteStore,
+    import_files: ImportFn,
+    messages: str,
+    expected: list[tuple[str, str, str]],
+) -> None:
+    path = tmp_path / "chat.txt"
+    path.write_text(body("张三", messages), encoding="utf-8")
+    import_files(path, tz="UTC")
+    got = [
+        (m.sender, m.text, datetime.fromtimestamp(m.ts_ms / 1000, UTC).strftime("%H:%M:%S"))
+        for m in all_messages(store)
+    ]
+    assert got == expected
+
+
+def test_shared_file_is_a_file_with_its_name(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    shared = '[图片] 小周 分享文件 9:07:02\n"2019 报价单.xlsx" 下载'
+    text = body(
+        "群A",
+        f"2019-03-02 9:07:02 小周(10001)\n{shared}\n\n2019-03-02 9:08:00 B(2)\n分享文件 这个词不是文件\n",
+        group="我的QQ群",
+    )
+    path = tmp_path / "a.txt"
+    path.write_text(text, encoding="utf-8")
+    import_files(path, tz="UTC")
+    got = [
+        (m.sender, m.kind, m.text, [(a.name, a.kind, a.status.value) for a in m.attachments])
+        for m in all_messages(store)
+    ]
+    assert got == [
+        ("10001", MessageKind.FILE, shared, [("2019 报价单.xlsx", MessageKind.FILE, "not_exported")]),
+        ("2", MessageKind.TEXT, "分享文件 这个词不是文件", []),
+    ]
+
+
+def test_fragment_in_a_zip_without_the_utf8_flag_is_named_as_written(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    archive = write_unflagged_zip(tmp_path / "qq.zip", {"老周.txt": "2019-03-02 9:05:11 老周(10001)\n早\n"})
+    import_files(archive, tz="Asia/Shanghai")
+    assert [(c.platform_id, c.title) for c in store.conversations()] == [("老周", "老周")]

@@ -266,3 +266,61 @@ def test_edit_and_deletion_events_are_read_as_the_messages_they_concern(
     assert changed.extra is not None and changed.extra["changed_ts"] == "1700000000.000100"
     assert (deleted.kind, deleted.sender, deleted.text) == (MessageKind.RECALL, "U1", "")
     assert deleted.extra is not None and deleted.extra["deleted_ts"] == "1700000000.000100"
+
+
+def test_slackbot_and_bot_posts_are_named_after_their_bot(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    """users.json lists no bots: a bot's name comes from the post (username, bot_profile.name) or Slackbot."""
+    day = [
+        {"type": "message", "user": "USLACKBOT", "text": "Reminder: stand-up", "ts": "1700000000.000100"},
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "bot_id": "B1",
+            "username": "deploy-bot",
+            "text": "deployed",
+            "ts": "1700000001.000100",
+        },
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "bot_id": "B2",
+            "bot_profile": {"id": "B2", "name": "GitHub", "app_id": "A1"},
+            "text": "PR opened",
+            "ts": "1700000002.000100",
+        },
+        {
+            "type": "message",
+            "user": "U9",
+            "bot_id": "B3",
+            "bot_profile": {"id": "B3", "name": "Jira", "user_id": "U9"},
+            "text": "ticket moved",
+            "ts": "1700000003.000100",
+        },
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "bot_id": "B2",
+            "text": "PR merged",
+            "ts": "1700000004.000100",
+        },
+    ]
+    archive = make_zip(
+        tmp_path / "export.zip",
+        {
+            "Export/channels.json": [{"id": "C1", "name": "general", "members": ["U1"]}],
+            "Export/users.json": USERS,
+            "Export/general/2023-11-14.json": day,
+        },
+    )
+    import_files(archive)
+    assert [(m.sender, m.sender_name) for m in all_messages(store)] == [
+        ("USLACKBOT", "Slackbot"),
+        ("B1", "deploy-bot"),
+        ("B2", "GitHub"),
+        ("U9", "Jira"),
+        ("B2", "GitHub"),  # the bot's name, learnt from its earlier post
+    ]
+    names = {p.platform_id: p.display_name for p in store.participants()}
+    assert names == {"USLACKBOT": "Slackbot", "B1": "deploy-bot", "B2": "GitHub", "U9": "Jira"}

@@ -357,7 +357,7 @@ def test_old_export_without_unixtime_uses_the_assumed_zone(
     import_files(write(tmp_path / "result.json", export), tz="Asia/Shanghai")
     (message,) = all_messages(store)
     assert (utc(message), message.utc_offset_min) == ("2019-05-31T13:28:30+00:00", 480)
-    assert (message.sender, message.sender_name) == ("123456", "Daan")
+    assert (message.sender, message.sender_name) == ("user123456", "Daan")
 
 
 def test_old_export_epoch_edited_means_never_edited(
@@ -786,3 +786,53 @@ def test_error_position_counts_earlier_chunks_and_repairs(
     else:  # a token split across tiny reads: the end of the read holding the error, marked "near"
         assert quote <= position.offset <= quote + read_size + len(b'"text"')
         assert position.exact or position.describe().startswith("near line 42")
+
+
+def test_old_numeric_from_id_is_the_new_peer_id(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    """2019 exports write ``from_id: 123456``, newer ones ``"user123456"``: one person, one message."""
+    unixtime = int(datetime(2019, 5, 31, 13, 28, 30, tzinfo=UTC).timestamp())
+    old = chat(
+        "Daan",
+        "personal_chat",
+        5,
+        [
+            {"id": 1, "type": "message", "date": "2019-05-31T21:28:30", "from": "Daan", "from_id": 123456, "text": "x"},
+            {"id": 2, "type": "service", "date": "2019-05-31T21:29:00", "actor": "Daan", "actor_id": 123456,
+             "action": "phone_call", "duration_seconds": 5, "text": ""},
+        ],
+    )  # fmt: skip
+    new = chat(
+        "Daan",
+        "personal_chat",
+        5,
+        [
+            msg(1, unixtime, "2019-05-31T21:28:30", "Daan", "user123456", "x"),
+            msg(3, unixtime + 60, "2019-05-31T21:29:30", "Daan", "user123456", "y"),
+        ],
+    )
+    import_files(write(tmp_path / "old" / "result.json", old), tz="Asia/Shanghai")
+    second = import_files(write(tmp_path / "new" / "result.json", new), tz="Asia/Shanghai")
+    assert (second.messages, second.new) == (2, 1)
+    assert [p.platform_id for p in store.participants()] == ["user123456"]
+    assert [(m.platform_msg_id, m.sender) for m in all_messages(store)] == [
+        ("1", "user123456"),
+        ("2", "user123456"),
+        ("3", "user123456"),
+    ]
+
+
+def test_old_numeric_from_id_of_the_channel_itself(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    post = {
+        "id": 1,
+        "type": "message",
+        "date": "2019-05-31T21:28:30",
+        "from": "News",
+        "from_id": 777,
+        "text": "x",
+    }
+    import_files(write(tmp_path / "result.json", chat("News", "public_channel", 777, [post])), tz="UTC")
+    assert [m.sender for m in all_messages(store)] == ["channel777"]

@@ -480,3 +480,27 @@ def test_a_source_imported_before_the_checks_says_so(
     older.close()
     shown = CliRunner().invoke(app, ["--db", str(tmp_path / "archive.db"), "check", "--all"])
     assert shown.exit_code == 0 and "not checked" in shown.output
+
+
+def test_line_saved_at_half_day_twelve_is_noon_as_its_messages_are(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    """LINE writes 12:xx after noon as 午前12:xx (the mobile sample's 午前12:03 is the PC sample's 12:03)."""
+    path = tmp_path / "[LINE] Aとのトーク履歴.txt"
+    path.write_text(
+        "[LINE] Aとのトーク履歴\n保存日時：2021/04/30 午前12:16\n\n2021/04/30(金)\n"
+        "午前11:24\tA\tおはよう\n午前12:03\tB\tこんにちは\n午前12:10\tA\tまたね\n",
+        encoding="utf-8",
+    )
+    sid = source_id(import_files(path, tz="Asia/Tokyo"))
+    assert summary(check_source(store, sid)) == []
+    path.write_text(path.read_text(encoding="utf-8") + "午前12:20\tB\t保存の後\n", encoding="utf-8")
+    (finding,) = check_source(store, source_id(import_files(path, tz="Asia/Tokyo")))
+    assert (finding.check, finding.count, [m.locator for m in finding.messages]) == (
+        "after_export",
+        1,
+        ["line 8"],
+    )
+    assert finding.detail["exported_at_ms"] == int(
+        datetime(2021, 4, 30, 3, 16, tzinfo=UTC).timestamp() * 1000
+    )

@@ -25,6 +25,11 @@ Text is kept verbatim, including the leading space DingTalk leaves where the rob
 for every callback a robot receives (``robotCode``, ``chatbotUserId``, ``senderCorpId``) are listed once in
 the source's meta (``dingtalk_robot``), not copied onto each message; ``isInAtList`` is left out.
 
+A Stream-mode log holds the gateway's frames instead (``{"specVersion", "type": "CALLBACK", "headers":
+{"topic", "messageId", ...}, "data": "<the callback as a JSON string>"}``): a robot-message frame (topic
+``/v1.0/im/bot/messages/get``) is read as the callback in its ``data``; other frames (``SYSTEM`` pings,
+``EVENT``s, card callbacks) hold no message and are skipped with a warning. Both shapes may share a file.
+
 Records are read by ``_shared.jsonrecords.iter_json_records`` (array, single object or JSON Lines,
 streamed, with ``$[i]`` / ``line N`` locators), shared with the other API-log importers (WeCom, Feishu).
 """
@@ -51,6 +56,8 @@ from chatledger.model import (
     Platform,
     TimePrecision,
 )
+
+ROBOT_TOPIC = "/v1.0/im/bot/messages/get"  # the Stream-mode topic of robot messages
 
 
 def _epoch_ms(value: object) -> int | None:
@@ -99,6 +106,7 @@ class DingTalkRobotJsonImporter:
         head = source.head_text(16384)
         if not head.lstrip().startswith(("{", "[")):
             return 0.0
+        head = head.replace('\\"', '"')  # a Stream-mode frame holds the callback as a JSON string
         if '"conversationId"' in head and '"msgtype"' in head and '"createAt"' in head:
             if '"senderNick"' in head or '"chatbotUserId"' in head or '"senderStaffId"' in head:
                 return 0.95
@@ -113,6 +121,11 @@ class DingTalkRobotJsonImporter:
                 raise ImportFormatError(
                     source.name, locator, expected="a callback object", found=str(record)[:80]
                 )
+            if "specVersion" in record and "data" in record:
+                unwrapped = _frame_callback(source, ctx, locator, record)
+                if unwrapped is None:
+                    continue
+                record = unwrapped
             message, conversation = _message(source, ctx, locator, record, ordinal)
             for key, seen in robots.items():
                 value = record.get(key)
@@ -126,6 +139,33 @@ class DingTalkRobotJsonImporter:
         for key, seen in robots.items():
             if seen:
                 ctx.meta.setdefault("dingtalk_robot", {})[key] = sorted(seen)
+
+
+def _frame_callback(
+    source: SourceFile, ctx: ImportContext, locator: str, frame: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The robot callback a Stream-mode frame carries in ``data``, or None (warned) for other frames."""
+    headers = frame.get("headers") if isinstance(frame.get("headers"), dict) else {}
+    assert isinstance(headers, dict)
+    topic = headers.get("topic")
+    if frame.get("type") != "CALLBACK" or topic != ROBOT_TOPIC:
+        ctx.warn(locator, f"a {frame.get('type')} frame (topic {topic!r}) holds no robot message; skipped")
+        return None
+    data = frame["data"]
+    try:
+        callback = json.loads(data) if isinstance(data, str) else data
+    except json.JSONDecodeError:
+        callback = None
+    if not isinstance(callback, dict):
+        found = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+        raise ImportFormatError(
+            source.name,
+            locator,
+            field="data",
+            expected="the robot callback as a JSON object string",
+            found=found[:80],
+        )
+    return callback
 
 
 def _message(

@@ -17,8 +17,10 @@ subject (``Re:``, ``Fwd:``, ``回复：``, ... stripped). Because the file is st
 arrives before its parent and names only ``In-Reply-To`` may start its own thread.
 
 Times come from ``Date:`` with its offset (``-0000`` is UTC, zone unknown; a date without any zone
-is read as ``--tz`` wall-clock time, both flagged ``extra.date_zone_unknown``). An mbox message without ``Date:`` takes its separator's
-date, read as ``--tz`` wall-clock time (``extra.date_source`` says so); an .eml without one is an error.
+is read as ``--tz`` wall-clock time, both flagged ``extra.date_zone_unknown``). A message without ``Date:`` takes
+its mbox separator's date (UTC as RFC 4155 has it, unless the line carries a ``+hhmm`` offset), else the date of
+its newest ``Received:`` header (the topmost with one), each with a warning and ``extra.date_source`` saying
+which; with neither it is an error.
 Bodies: inline ``text/plain`` parts (else ``text/html`` stripped to text), each decoded with its
 declared charset (GB2312/GBK read as GB18030, in encoded-word headers too), else as UTF-8 or GB18030
 with a warning. Attachments are hashed from their decoded bytes.
@@ -61,9 +63,10 @@ SEPARATOR = re.compile(
     + _DAYS.encode()
     + rb") +(?P<mon>"
     + "|".join(_MONTHS).encode()
-    + rb") +(?P<d>\d{1,2}) +(?P<h>\d{1,2}):(?P<mi>\d\d)(?::(?P<s>\d\d))? +(?:[A-Z]{3,5} +|[+-]\d{4} +)?"
+    + rb") +(?P<d>\d{1,2}) +(?P<h>\d{1,2}):(?P<mi>\d\d)(?::(?P<s>\d\d))? +(?:[A-Z]{3,5} +|(?P<off>[+-]\d{4}) +)?"
     rb"(?P<y>\d{4}))"
 )
+SeparatorTime = tuple[int, int, str]  # epoch ms, offset in minutes, how it was read
 SEPARATOR_EXAMPLE = "an mbox separator line such as 'From sender@example.com Sat Jan  3 01:05:34 1996'"
 DATE_EXAMPLE = "an RFC 5322 date such as 'Fri, 20 Apr 2001 19:35:02 -0400'"
 _SUBJECT_PREFIX = re.compile(
@@ -204,15 +207,15 @@ class _Mail:
         self.ordinal = 0
         self.parser = BytesParser(policy=_POLICY)
 
-    def read(self, raw: bytes, locator: str, fallback: tuple[int, int] | None = None) -> Iterator[ParsedItem]:
+    def read(self, raw: bytes, locator: str, separator: SeparatorTime | None = None) -> Iterator[ParsedItem]:
         msg = cast(EmailMessage, self.parser.parsebytes(raw))  # the policy makes EmailMessages
         headers = _raw_headers(msg)
         extra: dict[str, Any] = {}
-        ts_ms, offset = self._date(headers.get("date"), locator, fallback, extra)
+        ts_ms, offset = self._date(msg, headers.get("date"), locator, separator, extra)
         message_id = _first_id(headers.get("message-id"))
         subject = _unstructured(msg, headers, "Subject")
         sender, sender_name = self._from(msg, locator)
-        for name in ("To", "Cc"):
+        for name in ("To", "Cc", "Bcc", "Reply-To"):
             header = msg.get(name)
             if header is not None:
                 addresses = getattr(header, "addresses", ())
@@ -255,16 +258,33 @@ class _Mail:
 
     # -- headers ------------------------------------------------------------------------------------
     def _date(
-        self, raw: str | None, locator: str, fallback: tuple[int, int] | None, extra: dict[str, Any]
+        self,
+        msg: EmailMessage,
+        raw: str | None,
+        locator: str,
+        separator: SeparatorTime | None,
+        extra: dict[str, Any],
     ) -> tuple[int, int]:
-        if raw is None:
-            if fallback is None:
-                raise ImportFormatError(
-                    self.source.name, locator, field="Date", expected=DATE_EXAMPLE, found="no Date header"
-                )
-            extra["date_source"] = "mbox separator line, read in --tz"
-            self.ctx.warn(locator, "no Date header; the mbox separator's date was used, read in --tz")
-            return fallback
+        if raw is not None:
+            return self._parse_date(raw, locator, extra)
+        if separator is not None:
+            ts_ms, offset, basis = separator
+            extra["date_source"] = f"mbox separator line, {basis}"
+            self.ctx.warn(locator, f"no Date header; the mbox separator's date was used, {basis}")
+            return ts_ms, offset
+        for name, value in msg.raw_items():
+            when = str(value).rpartition(";")[2] if name.lower() == "received" else ""
+            if when.strip() and parsedate_tz(" ".join(when.split())) is not None:
+                extra["date_source"] = "newest Received header"
+                self.ctx.warn(locator, "no Date header; the newest Received header's date was used")
+                return self._parse_date(when, locator, extra, field="Received")
+        raise ImportFormatError(
+            self.source.name, locator, field="Date", expected=DATE_EXAMPLE, found="no Date header"
+        )
+
+    def _parse_date(
+        self, raw: str, locator: str, extra: dict[str, Any], field: str = "Date"
+    ) -> tuple[int, int]:
         value = " ".join(raw.split())  # unfolded, as written (policy.default rewrites it)
         parsed = parsedate_tz(value)
         try:
@@ -277,25 +297,25 @@ class _Mail:
             local = datetime(year, month, day, hour, minute, min(second, 59))
         except (ValueError, OverflowError):
             raise ImportFormatError(
-                self.source.name, locator, field="Date", expected=DATE_EXAMPLE, found=value
+                self.source.name, locator, field=field, expected=DATE_EXAMPLE, found=value
             ) from None
         zone = _ZONE.search(value)
         if zone is None:  # no zone at all: a naive local time, read in --tz as elsewhere
             extra["date_zone_unknown"] = True
-            self.ctx.warn(locator, f"Date {value!r} has no UTC offset; read in --tz")
+            self.ctx.warn(locator, f"{field} {value!r} has no UTC offset; read in --tz")
             return self.ctx.clock.to_utc_ms(year, month, day, hour, minute, min(second, 59))
         name = zone["zone"].upper()
         if name.isalpha() and name not in _ZONE_NAMES:
             raise ImportFormatError(
                 self.source.name,
                 locator,
-                field="Date",
+                field=field,
                 expected=DATE_EXAMPLE + " (a numeric offset or an RFC 5322 zone name)",
                 found=value,
             )
         if name == "CST":
             self.ctx.warn(
-                locator, f"Date {value!r}: 'CST' is read as US Central (-0600), as RFC 5322 defines it"
+                locator, f"{field} {value!r}: 'CST' is read as US Central (-0600), as RFC 5322 defines it"
             )
         if name[0] in "+-":  # the offset as written: parsedate_tz drops "GMT+0800" and "+08:00" to 0
             digits = name[1:].replace(":", "")
@@ -305,7 +325,7 @@ class _Mail:
             zone_s = 0
         if abs(zone_s) > 18 * 3600:
             raise ImportFormatError(
-                self.source.name, locator, field="Date", expected=DATE_EXAMPLE, found=value
+                self.source.name, locator, field=field, expected=DATE_EXAMPLE, found=value
             )
         aware = local.replace(tzinfo=timezone(timedelta(seconds=zone_s)))
         return int(aware.timestamp()) * 1000, zone_s // 60
@@ -466,17 +486,21 @@ def _first_id(header: str | None) -> str | None:
     return found.group(0) if found else (value or None)
 
 
-def _separator_time(found: re.Match[bytes], ctx: ImportContext) -> tuple[int, int] | None:
+def _separator_time(found: re.Match[bytes]) -> SeparatorTime | None:
+    """The separator's date: UTC (RFC 4155) unless the line carries a numeric offset; None if no real date."""
     month = _MONTHS.index(found["mon"].decode()) + 1
+    offset = found["off"].decode() if found["off"] else None
+    minutes = 0
+    if offset:
+        minutes = (-1 if offset[0] == "-" else 1) * (int(offset[1:3]) * 60 + int(offset[3:]))
     try:
-        datetime(
-            int(found["y"]), month, int(found["d"]), int(found["h"]), int(found["mi"]), int(found["s"] or 0)
-        )
+        local = datetime(
+            int(found["y"]), month, int(found["d"]), int(found["h"]), int(found["mi"]), int(found["s"] or 0),
+            tzinfo=timezone(timedelta(minutes=minutes)),
+        )  # fmt: skip
     except ValueError:
         return None
-    return ctx.clock.to_utc_ms(
-        int(found["y"]), month, int(found["d"]), int(found["h"]), int(found["mi"]), int(found["s"] or 0)
-    )
+    return int(local.timestamp()) * 1000, minutes, f"at its offset {offset}" if offset else "read as UTC"
 
 
 @register
@@ -512,26 +536,24 @@ class EmailMboxImporter:
         mail = _Mail(source, ctx)
         count = 0
         with source.open_binary() as stream:
-            for raw, start, fallback in _split_mbox(stream, source, ctx):
+            for raw, start, separator in _split_mbox(stream, source):
                 count += 1
-                yield from mail.read(raw, f"line {start}", fallback)
+                yield from mail.read(raw, f"line {start}", separator)
         ctx.meta["email_messages"] = count
         ctx.meta["email_threads"] = len(set(mail.threads.values()))
 
 
-def _split_mbox(
-    stream: BinaryIO, source: SourceFile, ctx: ImportContext
-) -> Iterator[tuple[bytes, int, tuple[int, int] | None]]:
+def _split_mbox(stream: BinaryIO, source: SourceFile) -> Iterator[tuple[bytes, int, SeparatorTime | None]]:
     """(message bytes, line of its separator, the separator's time) for each message of an mbox."""
     lines: list[bytes] = []
     start = 0
-    fallback: tuple[int, int] | None = None
+    separator: SeparatorTime | None = None
     for number, line in enumerate(stream, start=1):
         found = SEPARATOR.match(line) if line.startswith(b"From ") else None
         if found is not None:
             if start:
-                yield _strip_separator_gap(lines), start, fallback
-            lines, start, fallback = [], number, _separator_time(found, ctx)
+                yield _strip_separator_gap(lines), start, separator
+            lines, start, separator = [], number, _separator_time(found)
             continue
         if not start:
             if line.strip():
@@ -544,7 +566,7 @@ def _split_mbox(
             continue
         lines.append(line)
     if start:
-        yield _strip_separator_gap(lines), start, fallback
+        yield _strip_separator_gap(lines), start, separator
 
 
 def _strip_separator_gap(lines: list[bytes]) -> bytes:
@@ -565,7 +587,7 @@ class EmailEmlImporter:
         "Outlook or Apple Mail: drag the message to a folder) and pick the `.eml` file."
     )
     extra_kept: ClassVar[str] = (
-        "recipients (`to`, `cc`, `bcc`, `reply-to`), `subject`, the MIME `parts` outline, `body_from_html`, and how the date was read (`date_zone_unknown`)"
+        "recipients (`to`, `cc`, `bcc`, `reply-to`), `subject`, the MIME `parts` outline, `body_from_html`, and how the date was read (`date_source`, `date_zone_unknown`)"
     )
     suffixes: ClassVar[tuple[str, ...]] = (".eml",)
     capabilities: ClassVar[frozenset[str]] = frozenset(

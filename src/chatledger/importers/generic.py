@@ -475,13 +475,50 @@ def _json_records(source: SourceFile, records: str | None) -> Iterator[tuple[Any
         raise stream.error(exc, source.name, f"{path}[{index}]") from None
     finally:
         stream.close()
-    if index == 0 and records:
+    if index == 0 and (records or _top_level_is_object(source)):
+        where = f"at {records!r} (mapping key 'records')" if records else "at the top level"
         raise ImportFormatError(
             source.name,
             path,
-            expected=f"an array of records at {records!r} (mapping key 'records')",
-            found="none",
+            expected=f"an array of records {where}",
+            found="none" if records else "an object",
+            hint=_candidate_arrays_hint(source),
         )
+
+
+def _top_level_is_object(source: SourceFile) -> bool:
+    return source.head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def _candidate_arrays_hint(source: SourceFile, limit: int = 5) -> str | None:
+    """Which arrays of objects the file holds (by mapping path, with their lengths), to name in ``records``."""
+    counts: dict[str, int] = {}
+    stream = source.open_binary(counted=False)
+    try:
+        for prefix, event, _ in ijson.parse(stream):
+            parent = prefix.rpartition(".")[0] if prefix.endswith("item") else None
+            if (
+                event == "start_map"
+                and parent
+                and prefix == f"{parent}.item"
+                and "item" not in parent.split(".")
+            ):
+                counts[parent] = counts.get(parent, 0) + 1
+    except ijson.JSONError:
+        pass  # the hint is what was seen before the file broke
+    finally:
+        stream.close()
+    if not counts:
+        return None
+    listed = ", ".join(
+        f"{name!r} ({n} record{'s' if n != 1 else ''})"
+        for name, n in sorted(counts.items(), key=lambda kv: -kv[1])[:limit]
+    )
+    best = max(counts, key=lambda name: counts[name])
+    return (
+        f"Arrays of objects in it: {listed}; name the one holding the messages with the mapping key "
+        f'records, e.g. records = "{best}".'
+    )
 
 
 class _Generic:

@@ -224,12 +224,12 @@ class _Reader:
             if found:
                 self.chat = found.group(1).strip()
                 return Conversation(Platform.LINE, self.chat, self.chat, kind)
-        self.chat = rest or Path(self.source.member or self.source.path.name).stem
+        self.chat = rest or Path(self.source.member_name or self.source.path.name).stem
         self.ctx.warn("line 1", f"title {line!r} is in no known language; the chat is named {self.chat!r}")
         return Conversation(Platform.LINE, self.chat, self.chat, ConversationKind.DIRECT)
 
     def _untitled(self) -> Conversation:
-        stem = Path(self.source.member or self.source.path.name).stem
+        stem = Path(self.source.member_name or self.source.path.name).stem
         self.chat = stem.removeprefix(_PREFIX).strip() or stem
         self.ctx.warn(
             "line 1",

@@ -217,6 +217,8 @@ class QQMhtImporter:
     )
 
     def sniff(self, source: SourceFile) -> float:
+        if source.is_zip:  # a zip that stores an MHT uncompressed shows the MHT's headers in its head
+            return 0.0
         head = source.head[:16384].decode("latin-1").lower()
         if "multipart/related" not in head:
             return 0.0
@@ -337,7 +339,9 @@ class _Messages:
                 if header is not None and stamp is not None:
                     yield from self._emit(header, stamp, body, day)
                 if self.chat is None:
-                    yield self._start(Path(self.source.member or self.source.path.name).stem, fragment=True)
+                    yield self._start(
+                        Path(self.source.member_name or self.source.path.name).stem, fragment=True
+                    )
                 header, stamp, body, day = block, found, [], self.day
             elif header is not None:
                 body.append(block)

@@ -6,10 +6,14 @@ around ``消息分组:<group>`` and ``消息对象:<name>``, then messages. A me
 alone in 1:1 chats; English Windows writes ``8:43:38 PM``) followed by a body that may span many
 lines, blank ones included. Only the header is a reliable delimiter, so every line matching it
 starts a message; the blank lines QQ writes between messages are trimmed from the end of a body.
+A file is written in one clock style, 24-hour or 12-hour, decided before reading from its header-shaped
+lines (those after a blank line, as QQ writes headers, count first): a line in the other style, such as
+a quoted header in a forwarded text, is body.
 
 Identity. A person is the id in the *last* ``(...)``/``<...>`` of the header (QQ number, e-mail or
 phone); names are group cards of that moment and are kept as ``sender_name``. Without an id the
-display name is the sender. ``系统消息(10000)`` and ``(1000000)`` are system events (no sender).
+display name is the sender. ``系统消息(10000)`` and ``(1000000)`` are system events (no sender). A shared file
+(``… 分享文件 HH:MM:SS`` then ``"<file>" 下载``) is FILE with an attachment of that name.
 Conversations carry no id in the export: a chat is named by its ``消息对象`` title (a second chat of
 the same title under another ``消息分组`` in the same file, e.g. a friend and a group, is kept apart as
 ``<分组>/<title>`` with a warning); a file with no such block (a fragment) is named after the file.
@@ -20,6 +24,7 @@ Times are naive wall-clock times of the exporting PC, read in ``--tz`` with seco
 from __future__ import annotations
 
 import calendar
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,6 +60,10 @@ _TRAILING_ID = re.compile(r"(?:\((?P<qq>\d+)\)|<(?P<other>[^<>\s]+)>)\s*$")
 _RECALL = re.compile(r"(?P<who>.{0,64}?)撤回了一条消息")
 _PLACEHOLDERS = {"[图片]": MessageKind.IMAGE, "[表情]": MessageKind.STICKER, "[文件]": MessageKind.FILE}
 _GROUP_HINTS = ("群", "讨论组")
+# A shared file (FORMATS.md §7.1): ``[图片] <name> 分享文件 HH:MM:SS`` then ``"<file>" 下载``.
+_FILE_SHARE = re.compile(
+    r"(?:\[图片\] ?)?.*?分享文件 \d{1,2}:\d{2}:\d{2}\n[\"“](?P<file>[^\"”\n]+)[\"”] ?下载"
+)
 
 
 def split_sender(who: str) -> tuple[str | None, str]:
@@ -119,6 +128,7 @@ class _Reader:
         self.ordinal = 0
 
     def run(self) -> Iterator[ParsedItem]:
+        twelve_hour = _uses_twelve_hour(self.source)
         pending: _Pending | None = None
         preamble: list[tuple[int, str]] = []
         previous = ""
@@ -148,7 +158,7 @@ class _Reader:
                     continue
                 previous = bare
                 header = HEADER.fullmatch(bare)
-                if header is not None:
+                if header is not None and (header["ampm"] is not None) == twelve_hour:
                     if pending is not None:
                         yield from self._emit(pending)
                     elif self.conversation is None:
@@ -199,7 +209,7 @@ class _Reader:
         return Conversation(Platform.QQ, chat, title, kind)
 
     def _fragment(self, number: int) -> Conversation:
-        name = Path(self.source.member or self.source.path.name).stem
+        name = Path(self.source.member_name or self.source.path.name).stem
         self.ctx.warn(f"line {number}", f"no '{OBJECT_LABEL}' block names the chat; it is named {name!r}")
         self.conversation = name
         self.chats.add(name)
@@ -248,6 +258,9 @@ class _Reader:
         elif kind is MessageKind.TEXT and stripped in _PLACEHOLDERS:
             kind = _PLACEHOLDERS[stripped]
             attachments = (Attachment(stripped, kind, AttachmentStatus.NOT_EXPORTED),)
+        elif kind is MessageKind.TEXT and (shared := _FILE_SHARE.fullmatch(stripped)) is not None:
+            kind = MessageKind.FILE
+            attachments = (Attachment(shared["file"], kind, AttachmentStatus.NOT_EXPORTED),)
         elif kind is MessageKind.TEXT and stripped.startswith("[QQ红包]"):
             kind = MessageKind.RED_PACKET
         if sender is None and kind is MessageKind.TEXT:
@@ -268,6 +281,31 @@ class _Reader:
             locator=locator,
             ordinal=self.ordinal,
         )
+
+
+def _uses_twelve_hour(source: SourceFile) -> bool:
+    """Whether the file's headers are 12-hour (``8:43:38 PM``): the style of most header-shaped lines
+    that follow a blank line (a body quoting a header rarely does), then of most of all such lines, then
+    of the first."""
+    framed = {False: 0, True: 0}
+    shaped = {False: 0, True: 0}
+    first: bool | None = None
+    previous = ""
+    with io.TextIOWrapper(source.open_binary(counted=False), encoding=source.encoding, newline=None) as text:
+        for raw in text:
+            line = raw.rstrip("\n").lstrip("\ufeff")
+            header = HEADER.fullmatch(line)
+            if header is not None:
+                style = header["ampm"] is not None
+                first = style if first is None else first
+                shaped[style] += 1
+                framed[style] += not previous.strip()
+            previous = line
+    if framed[True] != framed[False]:
+        return framed[True] > framed[False]
+    if shaped[True] != shaped[False]:
+        return shaped[True] > shaped[False]
+    return bool(first)
 
 
 def _real_date(year: int, month: int, day: int) -> bool:

@@ -8,7 +8,9 @@ still read (named by the folder, with a warning): no message is dropped for want
 Identity. A conversation is its Slack id (``C…``, ``G…``, ``D…``); a message is its ``ts`` string
 (``"1454884927.000002"``) within the conversation, kept exactly as written: never through a float.
 Senders are user ids (``U…``), or for bot posts the ``bot_id`` (else the ``username``), shown by
-``users.json``'s display name (then real name, then handle).
+``users.json``'s display name (then real name, then handle). ``users.json`` lists no bots: a bot post is
+shown by the ``username`` it was posted under, else its ``bot_profile.name``, else the name an earlier post
+of that ``bot_id`` gave; ``USLACKBOT`` is Slackbot.
 
 Times. The integer part of ``ts`` is UTC epoch seconds; the fraction is a uniqueness suffix, so the
 time is kept to the SECOND and shown in the import's zone. ``edited.ts`` is ``edited_ts_ms``; a
@@ -119,6 +121,7 @@ _LEFT_OUT = frozenset(
         "is_locked",
     }
 )
+_BUILTIN_USERS = {"USLACKBOT": "Slackbot"}  # in no users.json
 _SKIP = _READ | _LEFT_OUT
 _MARKUP = re.compile(r"<([^<>\n]*)>")
 _ENTITIES = re.compile(r"&(amp|lt|gt);")
@@ -200,6 +203,7 @@ class _Reader:
         self.users: dict[str, str] = {}
         self.user_aliases: dict[str, tuple[str, ...]] = {}
         self.chat_names: dict[str, str] = {}  # conversation id -> name, for <#C…> links
+        self.bots: dict[str, str] = {}  # bot id -> the name its posts gave it (users.json lists no bots)
         self.seen: set[str] = set()
 
     def member(self, name: str) -> str:
@@ -340,13 +344,22 @@ class _Reader:
         comment = obj.get("comment")
         if user is None and isinstance(comment, dict) and isinstance(comment.get("user"), str):
             user = comment["user"]  # file_comment: the commenter
-        sender: str | None = user or (obj.get("bot_id") if isinstance(obj.get("bot_id"), str) else None)
+        bot_id = obj.get("bot_id") if isinstance(obj.get("bot_id"), str) else None
         username = obj.get("username") if isinstance(obj.get("username"), str) else None
-        sender = sender or username
+        bot_name = _bot_name(obj) or (self.bots.get(bot_id) if bot_id else None)
+        if bot_id and bot_name:
+            self.bots.setdefault(bot_id, bot_name)
+        sender = user or bot_id or username
         if user is not None:
-            sender_name = self.users.get(user) or _profile_name(obj) or username or user
-        else:
-            sender_name = username or _profile_name(obj) or sender
+            sender_name = (
+                self.users.get(user)
+                or _profile_name(obj)
+                or bot_name
+                or username
+                or _BUILTIN_USERS.get(user, user)
+            )
+        else:  # a post's username is the name it was posted under, which a bot may vary
+            sender_name = username or bot_name or _profile_name(obj) or sender
         raw_text = obj["text"] if isinstance(obj.get("text"), str) else ""
         text = self._readable(raw_text)
         extra: dict[str, Any] = {k: v for k, v in obj.items() if k not in _SKIP and not is_empty(v)}
@@ -471,6 +484,13 @@ def _seconds(ts: Any) -> int | None:
         return None
     found = _TS.fullmatch(ts)
     return int(found.group(1)) if found else None
+
+
+def _bot_name(obj: dict[str, Any]) -> str | None:
+    profile = obj.get("bot_profile")
+    if isinstance(profile, dict) and isinstance(profile.get("name"), str) and profile["name"]:
+        return str(profile["name"])
+    return None
 
 
 def _profile_name(obj: dict[str, Any]) -> str | None:

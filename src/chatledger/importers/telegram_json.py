@@ -21,7 +21,9 @@ also write ``"edited"`` as the epoch in the PC's zone (``1970-01-01T05:00:00``) 
 
 Identity. A chat is ``user<id>``, ``chat<id>`` or ``channel<id>`` (the peer kinds ``from_id`` also
 uses), because the bare ``id`` of a user and of a channel may coincide; messages are keyed by their
-``id``, unique within the chat.
+``id``, unique within the chat. Old exports write ``from_id``/``actor_id`` as a bare number: it is read as
+``user<n>`` (``channel<n>`` when it is the channel's own id), so one person is one sender across old and
+new exports of a chat.
 """
 
 from __future__ import annotations
@@ -440,9 +442,9 @@ class _Reader:
         text, links = _plain_text(obj.get("text"))
         attachments: tuple[Attachment, ...] = ()
         if message_type == "service":
-            kind, text, sender, sender_name, extra = self._service(obj, text)
+            kind, text, sender, sender_name, extra = self._service(obj, text, chat.platform_id)
         else:
-            sender, sender_name = _who(obj, "from_id", "from")
+            sender, sender_name = _who(obj, "from_id", "from", chat.platform_id)
             kind, attachments, text = self._content(obj, text, locator)
             extra = {k: v for k, v in obj.items() if k not in _MESSAGE_FIELDS}
             if message_type != "message":  # a type this importer does not know: keep it, say so
@@ -545,11 +547,11 @@ class _Reader:
         )
 
     def _service(
-        self, obj: dict[str, Any], text: str
+        self, obj: dict[str, Any], text: str, chat_id: str | None
     ) -> tuple[MessageKind, str, str | None, str | None, dict[str, Any]]:
         """A service message: SYSTEM (no sender), or CALL sent by the caller; actor and action kept."""
         action = obj.get("action")
-        actor_id, actor = _who(obj, "actor_id", "actor")
+        actor_id, actor = _who(obj, "actor_id", "actor", chat_id)
         extra = {k: v for k, v in obj.items() if k not in _SERVICE_FIELDS and k != "text"}
         details: list[str] = []
         if isinstance(obj.get("title"), str):
@@ -684,7 +686,9 @@ def _digest(stream: BinaryIO | Any) -> tuple[int, str, str]:
     return size, sha256.hexdigest(), md5.hexdigest()
 
 
-def _who(obj: dict[str, Any], id_field: str, name_field: str) -> tuple[str | None, str | None]:
+def _who(
+    obj: dict[str, Any], id_field: str, name_field: str, chat_id: str | None
+) -> tuple[str | None, str | None]:
     """(id, name) of a sender or actor; a null name (deleted account) keeps the id."""
     raw_id, name = obj.get(id_field), obj.get(name_field)
     name = name if isinstance(name, str) else None
@@ -692,7 +696,16 @@ def _who(obj: dict[str, Any], id_field: str, name_field: str) -> tuple[str | Non
         return (name, name) if name else (None, None)
     if name is None and name_field in obj:
         name = "Deleted Account"
-    return _id_text(raw_id), name
+    return _peer_id(raw_id, chat_id), name
+
+
+def _peer_id(raw_id: Any, chat_id: str | None) -> str:
+    """A sender id in the form newer exports write (``user123``, ``channel123``). Old exports wrote a bare
+    number: a user's, unless it is the channel's own id (a post signed by the channel or group itself)."""
+    text = _id_text(raw_id)
+    if not text.isdigit():
+        return text
+    return f"channel{text}" if chat_id == f"channel{text}" else f"user{text}"
 
 
 def _id_text(value: Any) -> str:

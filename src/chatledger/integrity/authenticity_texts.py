@@ -146,7 +146,9 @@ def export_time(
     saved = meta.get("line_saved_on")
     if isinstance(saved, str) and (match := _LINE_SAVED.search(saved)):
         year, month, day, half, hour, minute = match.groups()
-        hour_24 = int(hour) % 12 + (12 if half in ("午後", "下午") else 0) if half else int(hour)
+        # As line_txt reads message times: 12 stays 12 after either half-day word (LINE writes 12:30 after
+        # noon as 午前12:30), other afternoon hours gain 12.
+        hour_24 = int(hour) + (12 if half in ("午後", "下午") and int(hour) != 12 else 0)
         try:
             local = datetime(
                 int(year), int(month), int(day), hour_24, int(minute), tzinfo=ZoneInfo(source.timezone)
