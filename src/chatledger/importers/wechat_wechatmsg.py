@@ -85,6 +85,7 @@ from chatledger.importers._shared.wechat_fields import (
     FLAGS,
     SELF_NAME,
     Damage,
+    SenderNames,
     Times,
     arity_error,
     chat_from_path,
@@ -93,8 +94,7 @@ from chatledger.importers._shared.wechat_fields import (
     parse_flag,
     parse_msg_id,
     read_header,
-    self_id,
-    self_participant,
+    recaller,
 )
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
@@ -104,7 +104,6 @@ from chatledger.model import (
     Message,
     MessageKind,
     ParsedItem,
-    Participant,
     Platform,
     TimePrecision,
 )
@@ -124,27 +123,6 @@ V1_NAMES = ("Remark", "NickName", "Sender")
 V2_COLUMNS = ("消息ID", "类型", "发送人", "时间", "内容", "备注", "昵称", "更多信息")
 LOOKAHEAD = 256
 _FLOATISH = re.compile(r"\s*\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\s*\Z", re.ASCII)
-
-
-class _Names:
-    """Yields a Participant the first time an id is seen with a new set of names."""
-
-    def __init__(self, ctx: ImportContext) -> None:
-        self.ctx = ctx
-        self.me = self_id(ctx)
-        self.seen: dict[str, frozenset[str]] = {}
-
-    def participant(self, sender: str, *names: str) -> Participant | None:
-        known = self.seen.get(sender)
-        shown = frozenset(n for n in names if n)
-        if known is not None and shown <= known:
-            return None
-        self.seen[sender] = shown | (known or frozenset())
-        if sender == self.me:
-            return self_participant(self.ctx, *names)
-        display = next((n for n in names if n), sender)
-        aliases = tuple(dict.fromkeys(n for n in names if n and n != display))
-        return Participant(Platform.WECHAT, sender, display, aliases=aliases)
 
 
 def _chat(
@@ -180,15 +158,6 @@ def _chat(
     group = chat_id.endswith("@chatroom") or len(senders) >= group_at
     kind = ConversationKind.GROUP if group else ConversationKind.DIRECT
     return Conversation(Platform.WECHAT, chat_id, title or chat_id, kind)
-
-
-def _recaller(me: str, by: str | None, is_self: bool, sender: str | None) -> str | None:
-    """Who recalled: the notice's own words win (你 = the owner) over a conflicting sender flag."""
-    if by == "你":
-        return me
-    if is_self:
-        return me if by is None else None
-    return sender
 
 
 @register
@@ -392,7 +361,7 @@ class _V1Rows:
         )
         self.times = Times(ctx)
         self.damage = Damage(ctx)
-        self.names = _Names(ctx)
+        self.names = SenderNames(ctx)
         self.me = self.names.me
         self.pending: list[ParsedItem] = []
         self.owner_ids: set[str] = set()
@@ -500,7 +469,7 @@ class _V1Rows:
                 if sender is None:
                     sender = self._recalled_by(by, chat)
                     name = by if sender else None
-                sender = _recaller(self.me, by, is_sender, sender)
+                sender = recaller(self.me, by, is_sender, sender)
                 name = (
                     SELF_NAME if sender == self.me else self.known.get(sender or "", name) if sender else None
                 )
@@ -663,7 +632,7 @@ class _V2Rows:
         self.me_names = me_names
         self.times = Times(ctx)
         self.damage = Damage(ctx)
-        self.names = _Names(ctx)
+        self.names = SenderNames(ctx)
         self.me = self.names.me
         self.pending: list[ParsedItem] = []
         self.unknown_labels: set[str] = set()
@@ -723,7 +692,7 @@ class _V2Rows:
                 by = content.recalled_by
                 if sender is None and by and by not in ("你", "对方"):
                     sender = f"name:{by}"
-                sender = _recaller(self.me, by, is_self, sender)
+                sender = recaller(self.me, by, is_self, sender)
                 name = SELF_NAME if sender == self.me else (sender[5:] if sender else None)
         if sender is not None:
             participant = self.names.participant(sender, *((shown, remark, nickname) if not is_self else ()))

@@ -40,9 +40,15 @@ from chatledger.importers._shared.wechat_content import (
     recall_from_text,
     split_memotrace_quote,
 )
-from chatledger.importers._shared.wechat_fields import SELF_NAME, Times, chat_from_path, self_id
+from chatledger.importers._shared.wechat_fields import (
+    SELF_NAME,
+    SenderNames,
+    Times,
+    chat_from_path,
+    recaller,
+    self_id,
+)
 from chatledger.importers.base import ImportContext, SourceFile
-from chatledger.importers.wechat_wechatmsg import _Names, _recaller
 from chatledger.model import (
     Conversation,
     ConversationKind,
@@ -216,7 +222,7 @@ class _TxtRows:
         self.me_names = me_names
         self.me = self_id(ctx)
         self.times = Times(ctx)
-        self.names = _Names(ctx)
+        self.names = SenderNames(ctx)
         self.pending: list[ParsedItem] = []
 
     def _sender(self, shown: str) -> str:
@@ -249,7 +255,7 @@ class _TxtRows:
                     sender = self.chat_id
                 elif by and by not in ("你", "对方"):
                     sender = self._sender(by)
-                sender = _recaller(self.me, by, False, sender)
+                sender = recaller(self.me, by, False, sender)
             name = SELF_NAME if sender == self.me else self.title if sender == self.chat_id else None
         else:
             shown = _unescape(block.name)
