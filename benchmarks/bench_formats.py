@@ -944,6 +944,7 @@ def format_file(name: str, n: int) -> tuple[Path, dict[str, str]]:
         fmt, suffix = FROM_CORPUS[name]
         return corpus_file(fmt, n, suffix), {}
     writer, suffix = WRITERS[name]
+    FILES.mkdir(parents=True, exist_ok=True)
     path = FILES / f"{name}_{n}{suffix}"
     options_file = FILES / f"{name}_{n}.options.json"
     if not options_file.exists():
