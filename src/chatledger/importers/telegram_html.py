@@ -19,7 +19,7 @@ pages are left to it: the JSON carries ids and exact times the HTML lacks.
 Service messages (``div.message.service``) are SYSTEM; the day separators Telegram writes as service
 messages with negative ids are not messages. Service messages carry no time in the HTML: each takes the
 time of the last dated message before it on its page, or midnight of the day separator above it when
-that is later (``extra["time_inferred"]`` says so).
+that is later, that midnight read in ``--tz`` (``extra["time_inferred"]`` says so).
 
 Times without an offset are the exporting PC's wall clock, read in ``--tz``; with `` UTC±HH:MM`` they
 are exact. An ``edited`` mark (in the date's ``title`` or an element of class ``edited``) gives
@@ -35,6 +35,7 @@ Two chats of one account export with the same title (two "Deleted Account" chats
 from __future__ import annotations
 
 import calendar
+import codecs
 import posixpath
 import re
 import zipfile
@@ -43,12 +44,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
+from chatledger.importers._shared.archives import written_name
 from chatledger.importers._shared.telegram import MEDIA_KINDS, MediaFiles
-from chatledger.importers.base import ImportContext, SourceFile
+from chatledger.importers.base import ByteCounter, ImportContext, SourceFile
 from chatledger.model import (
     Attachment,
     Conversation,
@@ -88,7 +90,9 @@ _MONTHS = {
     )
 }
 _MESSAGE_LINK = re.compile(r"#go_to_message(\d+)$")
-_LAYOUT = re.compile(r"\n *")  # Telegram writes text on one line (newlines as <br>): raw newlines are layout
+_LAYOUT = re.compile(
+    r"\r?\n *"
+)  # Telegram writes text on one line (newlines as <br>): raw newlines are layout
 _BR = "\x00"  # stands for <br> while a text is collected (html.parser turns &#0; into U+FFFD)
 _VOID = frozenset({"br", "img", "meta", "link", "hr", "input", "wbr", "source"})
 _GROUP_SIGNS = re.compile(
@@ -396,23 +400,43 @@ class TelegramHtmlImporter:
                     expected="a Telegram Desktop HTML export zip holding messages.html pages",
                     found=", ".join(source.zip_names()[:5]) or "an empty archive",
                 )
-            folder: str | None = None
-            media: MediaFiles | None = None
+            # one open archive for every page and media file: reopening it per page rereads its directory
+            media = MediaFiles(source.member_file(pages[0][2]), ctx)
             try:
-                for chat_dir, _, member in pages:
-                    page = source.member_file(member)
-                    if chat_dir != folder or media is None:
-                        if media is not None:
-                            media.close()
-                        folder, media, first = chat_dir, MediaFiles(page, ctx), page.head_text()
-                    yield from _Page(page, ctx, media, prefix=f"{member} ", first=first).run()
+                with zipfile.ZipFile(source.path) as archive:
+                    folder: str | None = None
+                    first = ""
+                    for chat_dir, _, member in pages:
+                        if chat_dir != folder:
+                            with archive.open(member) as stream:
+                                first = stream.read(1 << 16).decode("utf-8", errors="replace")
+                            folder = chat_dir
+                        media.move_to(written_name(archive.getinfo(member)))
+                        with archive.open(member) as stream:
+                            page = _Page(
+                                f"{source.name}!{member}",
+                                member,
+                                ctx,
+                                media,
+                                prefix=f"{member} ",
+                                first=first,
+                            )
+                            yield from page.run(stream, source.on_bytes)
             finally:
-                if media is not None:
-                    media.close()
+                media.close()
         else:
             media = MediaFiles(source, ctx)
             try:
-                yield from _Page(source, ctx, media, prefix="", first=_sibling_first_head(source)).run()
+                page = _Page(
+                    source.name,
+                    source.member_name or source.path.as_posix(),
+                    ctx,
+                    media,
+                    prefix="",
+                    first=_sibling_first_head(source),
+                )
+                with source.open_binary() as stream:
+                    yield from page.run(stream, None)
             finally:
                 media.close()
 
@@ -472,9 +496,10 @@ class _Page:
     """One page read: messages built from the parser's raw records as the text streams in."""
 
     def __init__(
-        self, source: SourceFile, ctx: ImportContext, media: MediaFiles, *, prefix: str, first: str
+        self, name: str, path: str, ctx: ImportContext, media: MediaFiles, *, prefix: str, first: str
     ) -> None:
-        self.source = source
+        self.name = name  # what errors name: the file, or archive.zip!member
+        self.path = path  # the page's path (in its zip), which names a chat without a header
         self.ctx = ctx
         self.media = media
         self.prefix = prefix
@@ -486,18 +511,32 @@ class _Page:
         self.day: tuple[int, int, int] | None = None  # the last day separator
         self.seen_senders: set[str] = set()
 
-    def run(self) -> Iterator[ParsedItem]:
+    def run(self, stream: IO[bytes], on_bytes: ByteCounter | None) -> Iterator[ParsedItem]:
+        """Parse the page's bytes (UTF-8, as Telegram Desktop writes them) as they are read."""
         parser = _PageParser()
-        with self.source.open_text() as stream:
+        decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        read = 0
+        try:
             while chunk := stream.read(_CHUNK):
-                parser.feed(chunk)
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
+                parser.feed(decoder.decode(chunk))
+                read += len(chunk)
                 if parser.done:
                     yield from self._drain(parser)
-            parser.close()
-            yield from self._drain(parser)
+            parser.feed(decoder.decode(b"", final=True))
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(
+                self.name,
+                f"byte {read + exc.start}",
+                expected="UTF-8 text (Telegram Desktop writes its pages in UTF-8)",
+                found=repr(exc.object[exc.start : exc.start + 8]),
+            ) from None
+        parser.close()
+        yield from self._drain(parser)
         if parser.message is not None:
             raise ImportFormatError(
-                self.source.name,
+                self.name,
                 f"line {parser.message.line}",
                 expected=f"the end of message {parser.message.message_id}",
                 found="the end of the file",
@@ -505,7 +544,7 @@ class _Page:
             )
         if not parser.saw_history:
             raise ImportFormatError(
-                self.source.name,
+                self.name,
                 "",
                 expected='a Telegram Desktop chat page (<div class="history">)',
                 found="no message history",
@@ -519,7 +558,7 @@ class _Page:
         if self.chat is None and done:
             title = _plain(parser.title) or "Deleted Account"
             if parser.title is None:
-                folder = PurePosixPath(self.source.member_name or self.source.path.as_posix()).parent.name
+                folder = PurePosixPath(self.path).parent.name
                 title = folder or title
                 self.ctx.warn(self._where(done[0].line), f"no chat name in the page header; named {title!r}")
             self.chat = title
@@ -621,7 +660,7 @@ class _Page:
             candidates.append((midnight, "the day above it"))
         if not candidates:
             raise ImportFormatError(
-                self.source.name,
+                self.name,
                 f"line {raw.line}",
                 expected="a dated message or a day heading before this service message",
                 found=text or "an empty service message",
@@ -664,7 +703,7 @@ class _Page:
                 naive = calendar.timegm((year, month, day, hour, minute, second))
                 return (naive - offset * 60) * 1000, offset
         raise ImportFormatError(
-            self.source.name,
+            self.name,
             f"line {line}",
             field=field_name,
             expected="a time like 01.03.2024 10:00:00 or 01.03.2024 10:00:00 UTC+03:00",

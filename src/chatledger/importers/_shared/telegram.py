@@ -34,8 +34,12 @@ class MediaFiles:
         self.ctx = ctx
         self._zip: zipfile.ZipFile | None = None
         self._zip_names: dict[str, str] = {}  # name as written -> name zipfile opens
-        self._zip_dir = ""  # the folder of the export file inside the zip, as written
+        self._zip_dir = posixpath.dirname(source.member_name or "")  # the export file's folder, as written
         self._base = source.path.parent.resolve() if source.member is None else None
+
+    def move_to(self, member_name: str) -> None:
+        """Resolve further paths beside another member of the same zip (another chat's page)."""
+        self._zip_dir = posixpath.dirname(member_name)
 
     def attachment(
         self, value: Any, kind: MessageKind, default_name: str, obj: dict[str, Any], locator: str
@@ -66,7 +70,6 @@ class MediaFiles:
         if self._zip is None:
             self._zip = zipfile.ZipFile(self.source.path)
             self._zip_names = names_as_written(self._zip)
-            self._zip_dir = posixpath.dirname(self.source.member_name or "")
         member = self._zip_names.get(posixpath.normpath(posixpath.join(self._zip_dir, relative)))
         if member is None:
             return None
