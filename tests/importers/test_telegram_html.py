@@ -513,3 +513,46 @@ def test_sniff_takes_chat_pages_only(tmp_path: Path) -> None:
     with zipfile.ZipFile(whatsapp, "w") as z:
         z.writestr("_chat.txt", "[01.03.24, 10:00:00] Ana: hi\n")
     assert importer.sniff(SourceFile(whatsapp)) == 0
+
+
+def test_account_zip_finds_each_chats_media_in_its_folder(
+    tmp_path: Path, store: SQLiteStore, import_files: ImportFn
+) -> None:
+    archive = tmp_path / "DataExport.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for number, data in ((1, b"ONE"), (2, b"TWO")):
+            folder = f"DataExport_2024-03-05/chats/chat_00{number}"
+            page = Page(
+                f"Chat {number}",
+                [
+                    "5 March 2024",
+                    Msg(
+                        number,
+                        "05.03.2024 08:00:00",
+                        "Ana",
+                        "",
+                        media=photo("photos/p.jpg", "photos/p_thumb.jpg"),
+                    ),
+                ],
+                base="../../",
+            )
+            z.writestr(f"{folder}/messages.html", page_html(page))
+            z.writestr(f"{folder}/photos/p.jpg", data)
+    import_files(archive)
+    hashes = {m.conversation: m.attachments[0].sha256 for m in all_messages(store)}
+    assert hashes == {
+        "Chat 1": hashlib.sha256(b"ONE").hexdigest(),
+        "Chat 2": hashlib.sha256(b"TWO").hexdigest(),
+    }
+
+
+def test_page_not_in_utf8(tmp_path: Path, store: SQLiteStore, import_files: ImportFn) -> None:
+    before = good_then_snapshot(tmp_path, store, import_files)
+    text = page_html(Page("Friends", ["6 March 2024", Msg(1, "06.03.2024 12:00:00", "Ana", "Grüße")]))
+    bad = tmp_path / "bad" / "messages.html"
+    bad.parent.mkdir()
+    bad.write_bytes(text.encode("latin-1"))
+    at = text.encode("latin-1").index("ü".encode("latin-1"))
+    with pytest.raises(ImportFormatError, match=rf"{bad}, byte {at}: expected UTF-8 text"):
+        import_files(bad, format="telegram-html")
+    assert snapshot(store) == before
