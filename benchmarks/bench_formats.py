@@ -914,6 +914,133 @@ def write_wecom(n: int, path: Path) -> dict[str, str]:
     return {}
 
 
+_TG_HEAD = (
+    '<!DOCTYPE html>\n<html>\n\n <head>\n\n  <meta charset="utf-8"/>\n<title>Exported Data</title>\n'
+    '  <meta name="viewport" content="width=device-width, initial-scale=1.0"/>\n\n'
+    '  <link href="../../css/style.css" rel="stylesheet"/>\n\n  <script src="../../js/script.js" '
+    'type="text/javascript">\n\n  </script>\n\n </head>\n\n <body onload="CheckLocation();">\n\n'
+    '  <div class="page_wrap">\n\n   <div class="page_header">\n\n    <a class="content block_link" '
+    'href="../../lists/chats.html" onclick="return GoBack(this)">\n\n     <div class="text bold">\n{title} \n'
+    '     </div>\n\n    </a>\n\n   </div>\n\n   <div class="page_body chat_page">\n\n    <div class="history">\n'
+)
+_TG_TAIL = "\n    </div>\n\n   </div>\n\n  </div>\n\n </body>\n\n</html>\n"
+_TG_NOT_INCLUDED = "Not included, change data exporting settings to download."
+# corpus kind -> (media classes, title) of Telegram's generic block for a file not exported
+_TG_MEDIA = {
+    "image": ("media_photo", "Photo"),
+    "sticker": ("media_photo", "Sticker"),
+    "video": ("media_video", "Video file"),
+    "voice": ("media_voice_message", "Voice message"),
+    "file": ("media_file", "report.pdf"),
+}
+
+
+def _tg_escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        .replace("\n", "<br>")
+    )  # fmt: skip
+
+
+def _tg_message(rec: Rec, message_id: int, joined: bool, reply: int | None) -> str:
+    """One message as Telegram Desktop's HTML writer lays it out (``pushMessage``)."""
+    local = rec.local
+    title = f"{local:%d.%m.%Y %H:%M:%S} UTC+08:00"
+    head = f'\n     <div class="message default clearfix{" joined" if joined else ""}" id="message{message_id}">\n'
+    if not joined:
+        initial = _tg_escape(str(rec.sender)[:1])
+        head += (
+            '\n      <div class="pull_left userpic_wrap">\n\n       <div class="userpic userpic3" '
+            'style="width: 42px; height: 42px">\n\n        <div class="initials" style="line-height: 42px">\n'
+            f"{initial}\n        </div>\n\n       </div>\n\n      </div>\n"
+        )
+    parts = [
+        head,
+        f'\n      <div class="body">\n\n       <div class="pull_right date details" title="{title}">\n'
+        f"{local:%H:%M}\n       </div>\n",
+    ]
+    if not joined:
+        parts.append(f'\n       <div class="from_name">\n{_tg_escape(str(rec.sender))} \n       </div>\n')
+    if reply is not None:
+        parts.append(
+            '\n       <div class="reply_to details">\nIn reply to <a href="#go_to_message'
+            f'{reply}" onclick="return GoToMessage({reply})">this message</a>\n       </div>\n'
+        )
+    media = _TG_MEDIA.get(rec.kind)
+    if media is not None:
+        parts.append(
+            '\n       <div class="media_wrap clearfix">\n\n        <div class="media clearfix pull_left '
+            f'{media[0]}">\n\n         <div class="fill pull_left">\n         </div>\n\n'
+            f'         <div class="body">\n\n          <div class="title bold">\n{media[1]}\n          </div>\n\n'
+            f'          <div class="description">\n{_TG_NOT_INCLUDED}\n          </div>\n\n'
+            '          <div class="status details">\n12.0 KB\n          </div>\n\n         </div>\n\n'
+            "        </div>\n\n       </div>\n"
+        )
+    elif rec.text:
+        parts.append(f'\n       <div class="text">\n{_tg_escape(rec.text)}\n       </div>\n')
+    parts.append("\n      </div>\n\n     </div>\n")
+    return "".join(parts)
+
+
+def write_telegram_html(n: int, path: Path) -> dict[str, str]:
+    """An account export zipped: ``chats/chat_NNN/messages*.html``, 1000 messages a page, times with their
+    offset (newer Telegram Desktop), day headings, joined runs, replies, media not included."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        chat: str | None = None
+        folder = ""
+        page: list[str] = []
+        pages = 0
+        in_page = 0
+        previous: tuple[str | None, int] | None = None  # sender, ts of the last default message
+        day = None
+        separator = 0
+
+        def flush() -> None:
+            nonlocal page, pages
+            if page:
+                pages += 1
+                name = "messages.html" if pages == 1 else f"messages{pages}.html"
+                archive.writestr(f"DataExport_2025-01-02/chats/{folder}/{name}", "".join(page) + _TG_TAIL)
+            page = []
+
+        chats = 0
+        for rec in records(n):
+            if rec.chat != chat or in_page == 1000:
+                flush()
+                if rec.chat != chat:
+                    chat, chats, pages = rec.chat, chats + 1, 0
+                    folder = f"chat_{chats:04d}"
+                page, in_page, previous, day = (
+                    [_TG_HEAD.replace("{title}", _tg_escape(rec.chat))],
+                    0,
+                    None,
+                    None,
+                )
+            in_page += 1
+            message_id = rec.i + 1
+            if rec.local.date() != day:
+                day, separator = rec.local.date(), separator - 1
+                page.append(
+                    f'\n     <div class="message service" id="message{separator}">\n\n'
+                    f'      <div class="body details">\n{day.day} {day:%B %Y}\n      </div>\n\n     </div>\n'
+                )
+                previous = None  # a new day starts a new group
+            if rec.sender is None:
+                text = _tg_escape(rec.text or "Someone joined the group")
+                page.append(
+                    f'\n     <div class="message service" id="message{message_id}">\n\n'
+                    f'      <div class="body details">\n{text}\n      </div>\n\n     </div>\n'
+                )
+                previous = None
+                continue
+            joined = previous is not None and previous[0] == rec.sender and rec.ts - previous[1] <= 900
+            reply = message_id - 1 if rec.i % 13 == 5 and in_page > 1 else None
+            page.append(_tg_message(rec, message_id, joined, reply))
+            previous = (rec.sender, rec.ts)
+        flush()
+    return {}
+
+
 WRITERS: dict[str, tuple[Writer, str]] = {
     "chatlab-json": (write_chatlab_json, ".json"),
     "chatlab-jsonl": (write_chatlab_jsonl, ".jsonl"),
@@ -931,6 +1058,7 @@ WRITERS: dict[str, tuple[Writer, str]] = {
     "qq-mht": (write_qq_mht, ".mht"),
     "qq-txt": (write_qq_txt, ".txt"),
     "slack-export-zip": (write_slack, ".zip"),
+    "telegram-html": (write_telegram_html, ".zip"),
     "wechat-memotrace-csv": (write_memotrace, ".csv"),
     "wechat-pywxdump-json": (write_pywxdump_json, ".json"),
     "wechat-wechatmsg-txt": (write_wechatmsg_txt, ".txt"),

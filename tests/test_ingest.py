@@ -244,3 +244,26 @@ def test_memory_does_not_grow_with_what_the_archive_holds(
         import_files(export)
         peaks.append(apsw.memory_high_water())
     assert peaks[1] < 1.3 * peaks[0], peaks
+
+
+def test_a_folders_files_come_in_natural_order(tmp_path: Path) -> None:
+    """Pages of a paginated export in page order: messages2.html before messages10.html (lexically after)."""
+    from chatledger.ingest import _expand
+
+    folder = tmp_path / "ChatExport"
+    (folder / "photos").mkdir(parents=True)
+    for name in (
+        "messages10.html",
+        "messages2.html",
+        "messages.html",
+        "photos/photo_9.jpg",
+        "photos/photo_10.jpg",
+    ):
+        (folder / name).write_text("x")
+    assert [p.relative_to(folder).as_posix() for p, _ in _expand([folder])] == [
+        "messages.html",
+        "messages2.html",
+        "messages10.html",
+        "photos/photo_9.jpg",
+        "photos/photo_10.jpg",
+    ]

@@ -16,6 +16,7 @@ import pytest
 from chatledger import importers
 from chatledger.cli._docs import DOCS
 from chatledger.errors import InputError
+from chatledger.importers.base import SourceFile
 from chatledger.store import SQLiteStore
 from tests.conftest import SAMPLES, ImportFn, snapshot
 
@@ -122,3 +123,17 @@ def test_bad_samples_fail_with_their_error_and_change_nothing(
         )
     assert str(wanted["error"]).replace("{path}", str(sample)) in str(caught.value)
     assert snapshot(store) == before
+
+
+def test_telegram_html_takes_no_other_formats_sample() -> None:
+    """telegram-html claims its own samples and scores 0 on every other format's, good or malformed."""
+    html = importers.get("telegram-html")
+    for expectation, wanted in _expectations():
+        sample = _sample_for(expectation)
+        if sample.is_dir():
+            continue
+        score = html.sniff(SourceFile(sample))
+        if wanted.get("format") == "telegram-html":
+            assert importers.detect(SourceFile(sample)) is html, sample
+        else:
+            assert score == 0, f"telegram-html sniffs {sample} at {score}"

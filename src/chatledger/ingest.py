@@ -8,6 +8,7 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import re
 import shutil
 import signal
 import tempfile
@@ -56,6 +57,7 @@ PROCESS_MIN_BYTES = 2 << 20
 """Files at least this large are parsed in a worker process (where ``fork`` exists); below it the
 process start-up costs more than the second core saves."""
 _SHIP = 2000  # parsed items per batch the worker process sends
+_DIGIT_RUNS = re.compile(r"(\d+)")
 
 
 class ImportProgress(Protocol):
@@ -162,10 +164,13 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
-    """Files to import, with whether the user named them directly (a folder's files are offered, not demanded)."""
+    """Files to import, with whether the user named them directly (a folder's files are offered, not demanded).
+
+    A folder's files come in natural order (``messages2.html`` before ``messages10.html``, ``message_9.json``
+    before ``message_10.json``): the order of a paginated export's parts, which breaks ties in time."""
     for path in paths:
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
+            for child in sorted(path.rglob("*"), key=_natural_key):
                 if child.is_file() and not any(
                     part.startswith(".") for part in child.relative_to(path).parts
                 ):
@@ -174,6 +179,17 @@ def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
             yield path, True
         else:
             raise InputError(f"{path}: no such file or folder.")
+
+
+def _natural_key(path: Path) -> tuple[tuple[tuple[tuple[int, int | str], ...], str], ...]:
+    """Each path part as its stem split into runs of digits (compared as numbers) and of other characters,
+    then its suffix: ``messages.html`` < ``messages2.html`` < ``messages10.html``."""
+    key = []
+    for part in path.parts:
+        stem, dot, suffix = part.rpartition(".") if "." in part.lstrip(".") else (part, "", "")
+        runs = tuple((0, int(run)) if run.isdigit() else (1, run) for run in _DIGIT_RUNS.split(stem) if run)
+        key.append((runs, dot + suffix))
+    return tuple(key)
 
 
 @dataclass

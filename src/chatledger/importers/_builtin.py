@@ -13,6 +13,7 @@ BUILTIN_IMPORTERS: tuple[str, ...] = (
     "chatledger.importers.qq_mht",
     "chatledger.importers.qq_txt",
     "chatledger.importers.slack_export",
+    "chatledger.importers.telegram_html",
     "chatledger.importers.telegram_json",
     "chatledger.importers.wechat_pywxdump",
     "chatledger.importers.wechat_wechatmsg",

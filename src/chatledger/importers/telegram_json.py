@@ -29,25 +29,20 @@ new exports of a chat.
 from __future__ import annotations
 
 import calendar
-import hashlib
-import posixpath
 import re
-import zipfile
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
-from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, ClassVar
 
 import ijson
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
-from chatledger.importers._shared.archives import names_as_written
 from chatledger.importers._shared.jsonstream import JsonStream
+from chatledger.importers._shared.telegram import MEDIA_KINDS, MediaFiles
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
     Attachment,
-    AttachmentStatus,
     Conversation,
     ConversationKind,
     Message,
@@ -81,14 +76,6 @@ _PEER_PREFIX = {
     "public_channel": "channel",
 }
 _NAMELESS = {"saved_messages": "Saved Messages", "replies": "Replies"}  # Telegram writes no name
-_MEDIA_KINDS = {
-    "sticker": MessageKind.STICKER,
-    "animation": MessageKind.VIDEO,
-    "video_file": MessageKind.VIDEO,
-    "video_message": MessageKind.VIDEO,
-    "voice_message": MessageKind.VOICE,
-    "audio_file": MessageKind.FILE,
-}
 _CALLS = {"phone_call": "duration_seconds", "group_call": "duration"}
 # Fields read into Message columns; every other field of a message goes to ``extra`` unchanged.
 _MESSAGE_FIELDS = frozenset(
@@ -189,7 +176,7 @@ class _Reader:
         self.prescanned = False
         self.self_id: str | None = None
         self.checked_senders: set[str] = set()
-        self.media = _MediaFiles(source, ctx)
+        self.media = MediaFiles(source, ctx)
         self.chats = 0
         self.unsupported = 0
 
@@ -591,7 +578,7 @@ class _Reader:
             attachments.append(self.media.attachment(obj["photo"], MessageKind.IMAGE, "photo", obj, locator))
         if "file" in obj:
             media_type = obj.get("media_type")
-            file_kind = _MEDIA_KINDS.get(str(media_type), MessageKind.FILE)
+            file_kind = MEDIA_KINDS.get(str(media_type), MessageKind.FILE)
             kind = file_kind if kind is MessageKind.TEXT else kind
             name = obj.get("file_name") or media_type or "file"
             attachments.append(self.media.attachment(obj["file"], file_kind, str(name), obj, locator))
@@ -623,67 +610,6 @@ class _Reader:
             elif "game_title" in obj or "invoice_information" in obj:
                 kind = MessageKind.OTHER
         return kind, tuple(attachments), text
-
-
-class _MediaFiles:
-    """Finds the media files an export names, beside the JSON on disk or in the same .zip, and hashes them."""
-
-    def __init__(self, source: SourceFile, ctx: ImportContext) -> None:
-        self.source = source
-        self.ctx = ctx
-        self._zip: zipfile.ZipFile | None = None
-        self._zip_names: dict[str, str] = {}  # name as written -> name zipfile opens
-        self._zip_dir = ""  # the folder of the JSON inside the zip, as written
-        self._base = source.path.parent.resolve() if source.member is None else None
-
-    def attachment(
-        self, value: Any, kind: MessageKind, default_name: str, obj: dict[str, Any], locator: str
-    ) -> Attachment:
-        mime = obj.get("mime_type") if isinstance(obj.get("mime_type"), str) else None
-        stated_size = obj.get("file_size", obj.get("photo_file_size"))
-        size = stated_size if isinstance(stated_size, int) else None
-        if not isinstance(value, str) or not value or (value.startswith("(") and value.endswith(")")):
-            # "(File not included. ...)", "(File exceeds maximum size. ...)", "(File unavailable, ...)"
-            return Attachment(default_name, kind, AttachmentStatus.NOT_EXPORTED, None, size, mime_type=mime)
-        found = self._hash(value, locator)
-        name = posixpath.basename(value) or default_name
-        if found is None:
-            return Attachment(name, kind, AttachmentStatus.MISSING, value, size, mime_type=mime)
-        real_size, sha256, md5 = found
-        return Attachment(name, kind, AttachmentStatus.PRESENT, value, real_size, sha256, md5, mime)
-
-    def _hash(self, relative: str, locator: str) -> tuple[int, str, str] | None:
-        if relative.startswith(("/", "\\")) or ".." in Path(relative).parts:
-            self.ctx.warn(locator, f"media path {relative!r} leaves the export folder; not read")
-            return None
-        if self._base is not None:
-            path = self._base / relative
-            if not path.is_file():
-                return None
-            with open(path, "rb") as stream:
-                return _digest(stream)
-        if self._zip is None:
-            self._zip = zipfile.ZipFile(self.source.path)
-            self._zip_names = names_as_written(self._zip)
-            self._zip_dir = posixpath.dirname(self.source.member_name or "")
-        member = self._zip_names.get(posixpath.normpath(posixpath.join(self._zip_dir, relative)))
-        if member is None:
-            return None
-        with self._zip.open(member) as stream:
-            return _digest(stream)
-
-    def close(self) -> None:
-        if self._zip is not None:
-            self._zip.close()
-
-
-def _digest(stream: BinaryIO | Any) -> tuple[int, str, str]:
-    sha256, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-    while chunk := stream.read(1 << 20):
-        sha256.update(chunk)
-        md5.update(chunk)
-        size += len(chunk)
-    return size, sha256.hexdigest(), md5.hexdigest()
 
 
 def _who(
