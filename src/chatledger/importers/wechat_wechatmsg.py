@@ -57,6 +57,7 @@ from chatledger.importers._shared.wechat_fields import (
     FLAGS,
     SELF_NAME,
     Damage,
+    Names,
     Times,
     arity_error,
     chat_from_path,
@@ -65,8 +66,6 @@ from chatledger.importers._shared.wechat_fields import (
     parse_flag,
     parse_msg_id,
     read_header,
-    self_id,
-    self_participant,
 )
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
@@ -76,7 +75,6 @@ from chatledger.model import (
     Message,
     MessageKind,
     ParsedItem,
-    Participant,
     Platform,
     TimePrecision,
 )
@@ -96,27 +94,6 @@ V1_NAMES = ("Remark", "NickName", "Sender")
 V2_COLUMNS = ("消息ID", "类型", "发送人", "时间", "内容", "备注", "昵称", "更多信息")
 LOOKAHEAD = 256
 _FLOATISH = re.compile(r"\s*\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\s*\Z", re.ASCII)
-
-
-class _Names:
-    """Yields a Participant the first time an id is seen with a new set of names."""
-
-    def __init__(self, ctx: ImportContext) -> None:
-        self.ctx = ctx
-        self.me = self_id(ctx)
-        self.seen: dict[str, frozenset[str]] = {}
-
-    def participant(self, sender: str, *names: str) -> Participant | None:
-        known = self.seen.get(sender)
-        shown = frozenset(n for n in names if n)
-        if known is not None and shown <= known:
-            return None
-        self.seen[sender] = shown | (known or frozenset())
-        if sender == self.me:
-            return self_participant(self.ctx, *names)
-        display = next((n for n in names if n), sender)
-        aliases = tuple(dict.fromkeys(n for n in names if n and n != display))
-        return Participant(Platform.WECHAT, sender, display, aliases=aliases)
 
 
 def _chat(
@@ -231,7 +208,7 @@ class _V1Rows:
         )
         self.times = Times(ctx)
         self.damage = Damage(ctx)
-        self.names = _Names(ctx)
+        self.names = Names(ctx)
         self.me = self.names.me
         self.pending: list[ParsedItem] = []
         self.owner_ids: set[str] = set()
@@ -453,7 +430,7 @@ class _V2Rows:
         self.me_names = me_names
         self.times = Times(ctx)
         self.damage = Damage(ctx)
-        self.names = _Names(ctx)
+        self.names = Names(ctx)
         self.me = self.names.me
         self.pending: list[ParsedItem] = []
         self.unknown_labels: set[str] = set()

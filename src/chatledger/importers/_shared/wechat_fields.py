@@ -43,6 +43,27 @@ def self_participant(ctx: ImportContext, *aliases: str) -> Participant:
     return Participant(Platform.WECHAT, self_id(ctx), SELF_NAME, aliases=names, is_self=True)
 
 
+class Names:
+    """Makes a Participant the first time an id is seen with a new set of names (else None)."""
+
+    def __init__(self, ctx: ImportContext) -> None:
+        self.ctx = ctx
+        self.me = self_id(ctx)
+        self.seen: dict[str, frozenset[str]] = {}
+
+    def participant(self, sender: str, *names: str) -> Participant | None:
+        known = self.seen.get(sender)
+        shown = frozenset(n for n in names if n)
+        if known is not None and shown <= known:
+            return None
+        self.seen[sender] = shown | (known or frozenset())
+        if sender == self.me:
+            return self_participant(self.ctx, *names)
+        display = next((n for n in names if n), sender)
+        aliases = tuple(dict.fromkeys(n for n in names if n and n != display))
+        return Participant(Platform.WECHAT, sender, display, aliases=aliases)
+
+
 class Damage:
     """Counts what a file lost; warns once per kind (with where it was first seen) and sums up at the end."""
 
