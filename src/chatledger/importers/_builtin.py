@@ -14,6 +14,7 @@ BUILTIN_IMPORTERS: tuple[str, ...] = (
     "chatledger.importers.qq_txt",
     "chatledger.importers.slack_export",
     "chatledger.importers.telegram_json",
+    "chatledger.importers.wechat_chatlog",
     "chatledger.importers.wechat_pywxdump",
     "chatledger.importers.wechat_wechatmsg",
     "chatledger.importers.wecom_archive",
