@@ -243,9 +243,31 @@ def test_csv_owner_without_me(store: SQLiteStore, tmp_path: Path, import_files: 
         encoding="utf-8",
     )
     result = import_files(path, tz=SHANGHAI)
-    assert [m.sender for m in all_messages(store)] == [ZHANG, "self", "self", "wxid_me01"]
+    # the 1:1 rows name the owner's wxid, which then marks the owner's group row too
+    assert [m.sender for m in all_messages(store)] == [ZHANG, "self", "self", "self"]
     assert store.sources()[0].meta["owner_ids"] == ["wxid_me01"]
+    assert result.sources[0].warnings == []
+
+
+def test_csv_group_only_without_me_keeps_the_wxid_and_says_so(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    path = tmp_path / "group.csv"
+    path.write_text(
+        "Time,SenderName,Sender,TalkerName,Talker,Content\n"
+        "2024-06-01 08:00:00,小李,wxid_li02,项目群,20240601@chatroom,早\n"
+        "2024-06-01 08:00:03,,wxid_me01,项目群,20240601@chatroom,早\n",
+        encoding="utf-8",
+    )
+    result = import_files(path, tz=SHANGHAI)
+    assert [m.sender for m in all_messages(store)] == ["wxid_li02", "wxid_me01"]
     assert any("pass --me <your wxid>" in w for w in result.sources[0].warnings)
+
+
+def test_csv_and_json_match_without_me(store: SQLiteStore, import_files: ImportFn) -> None:
+    import_files(CSV, tz=SHANGHAI)
+    result = import_files(JSON, tz=SHANGHAI)
+    assert (result.sources[0].messages, result.new) == (16, 0)
 
 
 def test_text_short_times_take_the_date_option(

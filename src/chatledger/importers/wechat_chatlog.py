@@ -10,7 +10,8 @@ response with ``curl … > chat.json``. One file may hold several talkers (``tal
 * ``wechat-chatlog-csv`` — header ``Time,SenderName,Sender,TalkerName,Talker,Content``: local time
   without offset (read in ``--tz``), no is-self column, ``Content`` is chatlog's plain-text rendering.
   The owner is a ``Sender``/``SenderName`` equal to a ``--me`` value, an empty ``Sender`` (chatlog
-  leaves it empty for the owner's 3.x messages), or in a 1:1 chat any sender but the partner.
+  leaves it empty for the owner's 3.x messages), or in a 1:1 chat any sender but the partner; without
+  ``--me``, the one such 1:1 sender of the first 256 rows marks the owner's group rows too.
 * ``wechat-chatlog-txt`` — the default ``<SenderName>(<sender>) [<talkerName>(<talker>)] <time>``
   blocks (the sender is ``我`` for the owner; the ``[talker]`` part only for groups of a multi-talker
   query). A block without ``[talker]`` belongs to option ``chat_id``, else to the ``(<wxid>)`` in
@@ -553,7 +554,7 @@ class _Chatlog:
         self.ctx = ctx
         self.names = Names(ctx)
         self.me = self.names.me
-        self.me_names = frozenset(m for m in ctx.me if m)
+        self.me_names = {m for m in ctx.me if m}
         self.chats: dict[str, bool] = {}
         self.pending: list[ParsedItem] = []
         self.owner_ids: set[str] = set()
@@ -899,7 +900,11 @@ class ChatlogCsvImporter:
                 raise core.error(
                     "line 1", None, f"the chatlog header {','.join(CSV_HEADER)}", ",".join(header)
                 )
-            for line, row in records:
+            head = list(islice(records, LOOKAHEAD))
+            owner = _owner_from_direct_rows(row for _, row in head) if not ctx.me else None
+            if owner is not None:
+                core.me_names |= {owner}
+            for line, row in chain(head, records):
                 if len(row) != 6:
                     raise arity_error(source, line, expected, row)
                 locator = f"line {line}"
@@ -915,7 +920,7 @@ class ChatlogCsvImporter:
                 if not talker:
                     raise core.error(locator, "Talker", "the chat's wxid or …@chatroom id", talker)
                 group = core.chat(talker, talker_name, talker.endswith("@chatroom"))
-                groups_without_me = groups_without_me or (group and not ctx.me)
+                groups_without_me = groups_without_me or (group and not core.me_names)
                 system = sender == SYSTEM_SENDER
                 content, msg_id = content_from_rendering(text, system, core.hosts)
                 content = _pat(content, text)
@@ -943,6 +948,20 @@ class ChatlogCsvImporter:
             )
         damage.finish()
         core.finish()
+
+
+def _owner_from_direct_rows(rows: Iterator[list[str]]) -> str | None:
+    """The owner's wxid when the 1:1 rows show exactly one sender other than their partner: in a 1:1 chat
+    that sender can only be the owner, and it then marks the owner's rows in groups too."""
+    found = {
+        row[2]
+        for row in rows
+        if len(row) == 6
+        and row[4]
+        and not row[4].endswith("@chatroom")
+        and row[2] not in ("", row[4], SYSTEM_SENDER)
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 # -- plain text -------------------------------------------------------------------------------------
