@@ -276,14 +276,14 @@ def test_text_short_times_take_the_date_option(
     path = tmp_path / "day.txt"
     path.write_text(
         "小李(wxid_li02) 08:00:00\n第一段\n\n小李(wxid_li02) 不是标题\n\n"
-        '我 08:00:05\n收到\n\n系统消息 08:01:00\n"小李" 撤回了一条消息\n\n',
+        '我 08:00:05\n改到\n\n明天 10:00:00\n\n系统消息 08:01:00\n"小李" 撤回了一条消息\n\n',
         encoding="utf-8",
     )
     import_files(path, tz=SHANGHAI, options={"date": "2024-06-01", "chat_id": GROUP})
     messages = all_messages(store)
     assert [(m.sender, m.kind, m.text, utc(m)) for m in messages] == [
         ("wxid_li02", MessageKind.TEXT, "第一段\n\n小李(wxid_li02) 不是标题", "2024-06-01T00:00:00+00:00"),
-        ("self", MessageKind.TEXT, "收到", "2024-06-01T00:00:05+00:00"),
+        ("self", MessageKind.TEXT, "改到\n\n明天 10:00:00", "2024-06-01T00:00:05+00:00"),
         (None, MessageKind.RECALL, '"小李" 撤回了一条消息', "2024-06-01T00:01:00+00:00"),
     ]
     [chat] = store.conversations()

@@ -967,7 +967,7 @@ def _owner_from_direct_rows(rows: Iterator[list[str]]) -> str | None:
 # -- plain text -------------------------------------------------------------------------------------
 
 _TEXT_HEAD = re.compile(
-    r"(?:(?P<name>.*)\((?P<sender>[^()\n]*)\)|(?P<bare>[^\s()\[\]]*)) "
+    r"(?:(?P<name>.*)\((?P<sender>[^()\n]*)\)|(?P<bare>[A-Za-z0-9_@.\-]*|我|系统消息)) "
     r"(?:\[(?:(?P<tname>.*)\((?P<talker>[^()\n]+)\)|(?P<tbare>[^\]\s]+))\] )?"
     r"(?P<time>(?:(?:\d{4}-)?\d\d-\d\d )?\d\d:\d\d:\d\d)\n?\Z"
 )
