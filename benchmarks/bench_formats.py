@@ -1038,6 +1038,99 @@ def write_telegram_html(n: int, path: Path) -> dict[str, str]:
             page.append(_tg_message(rec, message_id, joined, reply))
             previous = (rec.sender, rec.ts)
         flush()
+
+
+CHATLOG_HOST = "127.0.0.1:5030"
+
+
+def _chatlog(n: int) -> Iterator[tuple[dict[str, Any], str]]:
+    """Per message: the chatlog JSON object and chatlog's plain-text rendering of its content (FORMATS.md 1.7)."""
+    ids, rooms = Ids("wxid_u"), Ids("wxid_c")
+    counters: dict[str, tuple[int, int]] = {}  # chat -> (second, messages in it so far): seq's counter
+    for rec in records(n):
+        second, count = counters.get(rec.chat, (rec.ts, -1))
+        count = count + 1 if second == rec.ts else 0
+        counters[rec.chat] = rec.ts, count
+        me = rec.i % 2 == 0 and rec.sender is not None
+        system = rec.sender is None or rec.kind in ("system", "recall")
+        md5 = f"{rec.i:032x}"
+        obj: dict[str, Any] = {
+            "seq": rec.ts * 1000 + count,
+            "time": f"{rec.local:%Y-%m-%dT%H:%M:%S}+08:00",
+            "talker": rooms[rec.chat] + "@chatroom",
+            "talkerName": rec.chat,
+            "isChatRoom": True,
+            "sender": "系统消息" if system else (ids["me"] if me else ids[rec.sender or ""]),
+            "senderName": "" if system or me else rec.sender,
+            "isSelf": me and not system,
+            "type": 1,
+            "subType": 0,
+            "content": "",
+        }
+        shown = body(rec)
+        if system:
+            obj |= {"type": 10000, "content": shown}
+        elif rec.kind == "image":
+            path = f"msg/attach/{md5}/2024-06/Img/{md5}"
+            obj |= {"type": 3, "contents": {"md5": md5, "path": path}}
+            shown = f"![图片](http://{CHATLOG_HOST}/image/{md5},{path})"
+        elif rec.kind == "voice":
+            voice = str(8200000000000000001 + rec.i)
+            obj |= {"type": 34, "contents": {"voice": voice}}
+            shown = f"[语音](http://{CHATLOG_HOST}/voice/{voice})"
+        elif rec.kind == "video":
+            obj |= {"type": 43, "contents": {"md5": md5}}
+            shown = f"![视频](http://{CHATLOG_HOST}/video/{md5})"
+        elif rec.kind == "sticker":
+            url = f"http://wxapp.tc.qq.com/262/20304/stodownload?m={md5}"
+            obj |= {"type": 47, "contents": {"cdnurl": url}}
+            shown = f"![动画表情]({url})"
+        elif rec.kind == "transfer":
+            shown = f"[转账|发送 ￥{(rec.i * 37) % 5000 + 1:,}.00]({rec.chat})"
+            obj |= {"type": 49, "subType": 2000, "content": shown}
+        elif rec.kind == "red_packet":
+            obj |= {"type": 49, "subType": 2001}
+            shown = "[红包]"
+        elif rec.kind == "link":
+            url = f"https://example.com/a/{rec.i}"
+            obj |= {"type": 49, "subType": 5, "contents": {"title": shown, "desc": "", "url": url}}
+            shown = f"[链接|{shown}]({url})"
+        elif rec.kind == "location":
+            loc = {"x": "31.2304", "y": "121.4737", "label": shown, "cityname": "上海市"}
+            obj |= {"type": 48, "contents": loc}
+            shown = f"[位置|{shown}|上海市|31.2304|121.4737]"
+        else:
+            obj["content"] = shown
+        yield obj, shown
+
+
+def write_chatlog_json(n: int, path: Path) -> dict[str, str]:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("[")
+        for i, (obj, _) in enumerate(_chatlog(n)):
+            f.write(("" if i == 0 else ",") + json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+        f.write("]")
+    return {}
+
+
+def write_chatlog_csv(n: int, path: Path) -> dict[str, str]:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(["Time", "SenderName", "Sender", "TalkerName", "Talker", "Content"])
+        for obj, shown in _chatlog(n):
+            when = obj["time"][:19].replace("T", " ")
+            out.writerow([when, obj["senderName"], obj["sender"], obj["talkerName"], obj["talker"], shown])
+    return {}
+
+
+def write_chatlog_txt(n: int, path: Path) -> dict[str, str]:
+    """A multi-talker query across a year end: full times and ``[talker]`` on every (group) message."""
+    with open(path, "w", encoding="utf-8") as f:
+        for obj, shown in _chatlog(n):
+            sender = "我" if obj["isSelf"] else obj["sender"]
+            head = f"{obj['senderName']}({sender})" if obj["senderName"] else sender
+            when = obj["time"][:19].replace("T", " ")
+            f.write(f"{head} [{obj['talkerName']}({obj['talker']})] {when}\n{shown}\n\n")
     return {}
 
 
@@ -1059,6 +1152,9 @@ WRITERS: dict[str, tuple[Writer, str]] = {
     "qq-txt": (write_qq_txt, ".txt"),
     "slack-export-zip": (write_slack, ".zip"),
     "telegram-html": (write_telegram_html, ".zip"),
+    "wechat-chatlog-csv": (write_chatlog_csv, ".csv"),
+    "wechat-chatlog-json": (write_chatlog_json, ".json"),
+    "wechat-chatlog-txt": (write_chatlog_txt, ".txt"),
     "wechat-memotrace-csv": (write_memotrace, ".csv"),
     "wechat-pywxdump-json": (write_pywxdump_json, ".json"),
     "wechat-wechatmsg-txt": (write_wechatmsg_txt, ".txt"),
@@ -1072,10 +1168,10 @@ def format_file(name: str, n: int) -> tuple[Path, dict[str, str]]:
         fmt, suffix = FROM_CORPUS[name]
         return corpus_file(fmt, n, suffix), {}
     writer, suffix = WRITERS[name]
-    FILES.mkdir(parents=True, exist_ok=True)
     path = FILES / f"{name}_{n}{suffix}"
     options_file = FILES / f"{name}_{n}.options.json"
     if not options_file.exists():
+        FILES.mkdir(parents=True, exist_ok=True)  # a writer opens its file before reading the corpus
         partial = path.with_name(path.name + ".part")
         if partial.is_dir():
             shutil.rmtree(partial)

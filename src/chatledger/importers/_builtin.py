@@ -15,6 +15,7 @@ BUILTIN_IMPORTERS: tuple[str, ...] = (
     "chatledger.importers.slack_export",
     "chatledger.importers.telegram_html",
     "chatledger.importers.telegram_json",
+    "chatledger.importers.wechat_chatlog",
     "chatledger.importers.wechat_pywxdump",
     "chatledger.importers.wechat_wechatmsg",
     "chatledger.importers.wechat_wechatmsg_txt",

@@ -582,6 +582,21 @@ def transfer_from_memotrace(text: str) -> dict[str, Any] | None:
     )
 
 
+_CHATLOG_TRANSFER = re.compile(
+    r"\[转账\|(?:(?P<verb>发送|接收|退还) )?(?P<amount>[^\]]*)\](?:\((?P<memo>.*)\))?\Z", re.S
+)
+_CHATLOG_DIRECTIONS = {"发送": "sent", "接收": "received", "退还": "refunded"}
+
+
+def transfer_from_chatlog(text: str) -> dict[str, Any] | None:
+    """chatlog's ``[转账|发送 ￥100.00](memo)`` (``接收``, ``退还``; no verb for an undocumented paysubtype)."""
+    match = _CHATLOG_TRANSFER.match(text.strip())
+    if match is None:
+        return None
+    direction = _CHATLOG_DIRECTIONS.get(match["verb"] or "", "unknown")
+    return _transfer_extra(direction, match["amount"].strip(), match["memo"] or "")
+
+
 # -- rendered quotes ---------------------------------------------------------------------------------
 
 
