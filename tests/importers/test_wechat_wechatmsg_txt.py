@@ -85,3 +85,48 @@ def test_txt_and_csv_exports_of_one_chat_share_their_texts(
     result = import_files(txt, tz="Asia/Shanghai", me=("小明",))
     assert (result.sources[0].format, result.sources[0].messages, result.new) == (FORMAT, 8, 0)
     assert len(all_messages(store)) == 8
+
+
+def test_memotrace_txt_labels_and_time_only_notices(
+    store: SQLiteStore, tmp_path: Path, import_files: ImportFn
+) -> None:
+    # MemoTrace (WeChatMsg v2) writes 【label】 renderings and a notice as a time line with the notice below.
+    path = tmp_path / "聊天记录" / "老王" / "老王.txt"
+    path.parent.mkdir(parents=True)
+    md5 = "0123456789abcdef0123456789abcdef"
+    path.write_text(
+        "2025-03-01 09:30:12 老王\n今天下午三点开会\n\n"
+        "2025-03-01 09:31:40 我\n【图片】\n\n"
+        "2025-03-01 09:31:50 老王\n【语音】好的我知道了\n\n"
+        f"2025-03-01 09:32:00 老王\n【文件】合同.pdf 1.2MB C:\\wx\\合同.pdf pdf {md5}\n\n"
+        "2025-03-01 09:32:30 我\n【发起转账】:￥100.00\n备注: 定金\n\n"
+        "2025-03-01 09:33:00 老王\n好的\n引用：我: 【图片】\n\n"
+        '2025-03-01 09:34:00\n"老王"撤回了一条消息\n\n'
+        '2025-03-01 09:35:00\n你邀请"小李"加入了群聊\n\n'
+        "2025-03-01 09:36:00 老王\n【不是标签】而是正文\n\n",
+        encoding="utf-8",
+    )
+    import_files(path, tz="Asia/Shanghai")
+    got = [(m.sender, m.kind, m.text) for m in all_messages(store)]
+    partner = "remark:老王"  # the 1:1 partner is the chat the file is named after
+    assert got == [
+        (partner, MessageKind.TEXT, "今天下午三点开会"),
+        ("self", MessageKind.IMAGE, "【图片】"),
+        (partner, MessageKind.VOICE, "【语音】好的我知道了"),
+        (partner, MessageKind.FILE, f"【文件】合同.pdf 1.2MB C:\\wx\\合同.pdf pdf {md5}"),
+        ("self", MessageKind.TRANSFER, "【发起转账】:￥100.00\n备注: 定金"),
+        (partner, MessageKind.TEXT, "好的"),
+        (partner, MessageKind.RECALL, '"老王"撤回了一条消息'),
+        (None, MessageKind.SYSTEM, '你邀请"小李"加入了群聊'),
+        (partner, MessageKind.TEXT, "【不是标签】而是正文"),
+    ]
+    messages = all_messages(store)
+    assert [a.name for a in messages[3].attachments] == ["合同.pdf"]
+    assert messages[3].extra == {"size": "1.2MB", "ext": "pdf", "md5": md5}
+    assert messages[4].extra is not None
+    assert (messages[4].extra["direction"], messages[4].extra["amount"], messages[4].extra["memo"]) == (
+        "sent",
+        "100.00",
+        "定金",
+    )
+    assert messages[5].extra == {"quote": {"name": "我", "text": "【图片】"}}

@@ -68,17 +68,14 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers import register
 from chatledger.importers._shared.timestamps import epoch_ms_from_number
 from chatledger.importers._shared.wechat_content import (
-    MEDIA_KINDS,
     QUOTE_LABELS,
     SYSTEM_KINDS,
     Content,
-    attachment,
     content_from_xml,
     kind_for_label,
-    recall_from_text,
+    memotrace_content,
     split_group_prefix,
     split_memotrace_quote,
-    transfer_from_memotrace,
 )
 from chatledger.importers._shared.wechat_fields import (
     FALSE_FLAGS,
@@ -547,12 +544,6 @@ class _V1Rows:
                 self.ctx.warn("", f"{self.counts[what]} rows: {label}")
 
 
-_MEMOTRACE_FILE = re.compile(
-    r"【文件】\s*(?P<name>.*?)\s+(?P<size>\S+)\s+(?P<path>\S*[\\/]\S*)\s+(?P<ext>\S*)\s+(?P<md5>[0-9a-fA-F]{32})\s*\Z",
-    re.S,
-)
-
-
 @register
 class MemoTraceCsvImporter:
     name: ClassVar[str] = "wechat-memotrace-csv"
@@ -714,23 +705,8 @@ class _V2Rows:
         )
 
     def _typed(self, kind: MessageKind, label: str, text: str, locator: str) -> Content:
-        if kind in SYSTEM_KINDS:
-            return recall_from_text(text) or Content(kind, text)
-        if kind is MessageKind.TRANSFER:
-            transfer = transfer_from_memotrace(text)
-            if transfer is None and "transfer" not in self.warned:
-                self.warned.add("transfer")
-                self.ctx.warn(locator, f"{label} text {text[:40]!r} not understood; kept as text")
-            return Content(kind, text, transfer)
-        if kind in MEDIA_KINDS:
-            if kind is MessageKind.FILE:
-                match = _MEMOTRACE_FILE.match(text.strip())
-                if match:
-                    extra = {"size": match["size"], "ext": match["ext"], "md5": match["md5"]}
-                    return Content(
-                        kind, text, extra, attachments=(attachment(kind, match["path"], match["name"]),)
-                    )
-                name = text.strip().removeprefix("【文件】").strip()
-                return Content(kind, text, attachments=(attachment(kind, None, name or None),))
-            return Content(kind, text, attachments=(attachment(kind),))
-        return Content(kind, text)
+        content = memotrace_content(kind, text)
+        if kind is MessageKind.TRANSFER and content.extra is None and "transfer" not in self.warned:
+            self.warned.add("transfer")
+            self.ctx.warn(locator, f"{label} text {text[:40]!r} not understood; kept as text")
+        return content

@@ -1,10 +1,12 @@
-"""WeChatMsg / 留痕 v1 TXT export of one WeChat chat, ``聊天记录/<remark>/<remark>.txt`` (FORMATS.md 1.4).
+"""WeChatMsg / 留痕 v1 and MemoTrace (v2) TXT export of one WeChat chat, ``聊天记录/<remark>/<remark>.txt``
+(FORMATS.md 1.4, 1.5).
 
 UTF-8, one block per message, each written as ``<StrTime> <name>\\n<body>\\n\\n``:
 
 * ``StrTime`` is ``YYYY-MM-DD HH:MM:SS`` in the exporting PC's zone, read in the assumed zone (``--tz``).
 * A system notice is the time line alone: ``<StrTime> <notice>`` followed by the blank line, with no
-  body (an empty text still has its one empty body line). Recall notices become RECALL.
+  body (an empty text still has its one empty body line); MemoTrace writes the time alone and the
+  notice below it. Recall notices become RECALL.
 * A block starts at a line that matches the time pattern, follows a blank line (or starts the file)
   and is not earlier than the block before (WeChatMsg writes in time order); any other line is body,
   so a body line that starts with a timestamp stays body. A multi-line body whose blank line is
@@ -12,7 +14,9 @@ UTF-8, one block per message, each written as ``<StrTime> <name>\\n<body>\\n\\n`
 * Bodies ``[图片]`` ``[语音]`` ``[视频]`` ``[表情包]`` ``[文件]`` are media placeholders (a NOT_EXPORTED
   attachment; a text that is exactly such a placeholder reads as one too); ``[音乐分享]`` and the
   indented ``[链接]:title:… description:… url:… name:…`` card are links; a last line ``引用:<name>:<text>``
-  (or ``引用:未知``) splits off a quote into ``extra["quote"]``.
+  (or ``引用:未知``) splits off a quote into ``extra["quote"]``. MemoTrace's renderings start with a
+  ``【label】`` of its type names (``【图片】``, ``【语音】<transcript>``, ``【文件】<name> <size> <path> <ext>
+  <md5>``, ``【发起转账】:￥…``): read as its CSV importer reads them; an unknown label is text.
 * Names are display names, HTML- and JS-escaped by WeChatMsg (undone here). The owner is shown as 你
   (early versions) or by their display name: 你, 我 and ``--me`` values are the owner; without ``--me``
   a warning says so. In a 1:1 chat the partner is shown by the remark the file is named after and
@@ -37,6 +41,8 @@ from chatledger.importers._shared.wechat_content import (
     MEDIA_KINDS,
     Content,
     attachment,
+    memotrace_content,
+    memotrace_label_kind,
     recall_from_text,
     split_memotrace_quote,
 )
@@ -59,7 +65,7 @@ from chatledger.model import (
     TimePrecision,
 )
 
-_HEADER = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (.*)\Z")
+_HEADER = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?: (.*))?\Z")
 _WHATSAPP_LIKE = re.compile(r"- [^:]{1,80}: ")  # Android WhatsApp: "<date time> - <name>: <text>"
 _PLACEHOLDER_KINDS = {
     "[图片]": MessageKind.IMAGE,
@@ -104,7 +110,7 @@ def _blocks(source: SourceFile, lines: Iterator[str]) -> Iterator[_Block]:
         if match is not None and match[1] >= last_when:
             if block is not None:
                 yield block
-            block = _Block(number, match[1], match[2], [])
+            block = _Block(number, match[1], match[2] or "", [])
             last_when = match[1]
         elif block is None:
             if line.strip():
@@ -149,7 +155,7 @@ class WeChatMsgTxtImporter:
     platform: ClassVar[Platform] = Platform.WECHAT
     version: ClassVar[str] = "1"
     description: ClassVar[str] = (
-        "WeChat chat exported by WeChatMsg/留痕 v1 as TXT (time and name, then the message)"
+        "WeChat chat exported by WeChatMsg/留痕 v1 or MemoTrace as TXT (time and name, then the message)"
     )
     obtain: ClassVar[str] = (
         "Run WeChatMsg / 留痕 v1 on the PC logged in to WeChat, export the chat as TXT and pick "
@@ -169,7 +175,7 @@ class WeChatMsgTxtImporter:
         lines = source.head_text().split("\n")
         first = lines[0].rstrip("\r")
         match = _HEADER.match(first)
-        if match is None or _WHATSAPP_LIKE.match(match[2]):
+        if match is None or _WHATSAPP_LIKE.match(match[2] or ""):
             return 0.0
         # A block ends in a blank line before the next header, unlike WhatsApp's one line per message.
         unblocked = 0
@@ -246,8 +252,9 @@ class _TxtRows:
             ) from None
         body = _body(block)
         sender: str | None
-        if body is None:
-            content = recall_from_text(block.name) or Content(MessageKind.SYSTEM, block.name)
+        if body is None or not block.name:  # WeChatMsg: "<time> <notice>"; MemoTrace: "<time>\n<notice>"
+            notice = block.name if body is None else "\n".join(body)
+            content = recall_from_text(notice) or Content(MessageKind.SYSTEM, notice)
             sender = None
             if content.kind is MessageKind.RECALL:
                 by = content.recalled_by
@@ -289,6 +296,9 @@ class _TxtRows:
         if kind is not None:
             attachments = (attachment(kind),) if kind in MEDIA_KINDS else ()
             return Content(kind, text, attachments=attachments)
+        kind = memotrace_label_kind(text) if text.startswith("【") else None
+        if kind is not None:
+            return memotrace_content(kind, text)
         quote = split_memotrace_quote(text) if "\n引用" in text else None
         if quote is not None:
             return Content(MessageKind.TEXT, quote[0], {"quote": quote[1]})

@@ -597,6 +597,47 @@ def transfer_from_chatlog(text: str) -> dict[str, Any] | None:
     return _transfer_extra(direction, match["amount"].strip(), match["memo"] or "")
 
 
+_MEMOTRACE_FILE = re.compile(
+    r"【文件】\s*(?P<name>.*?)\s+(?P<size>\S+)\s+(?P<path>\S*[\\/]\S*)\s+(?P<ext>\S*)\s+(?P<md5>[0-9a-fA-F]{32})\s*\Z",
+    re.S,
+)
+_MEMOTRACE_LABEL = re.compile(r"【(?P<label>[^】\n]{1,12})】")
+
+
+def memotrace_content(kind: MessageKind, text: str) -> Content:
+    """A MemoTrace rendering of a typed message: notices, transfers (extra None when not understood),
+    media with the file line's name, size, path and md5."""
+    if kind in SYSTEM_KINDS:
+        return recall_from_text(text) or Content(kind, text)
+    if kind is K.TRANSFER:
+        return Content(kind, text, transfer_from_memotrace(text))
+    if kind in MEDIA_KINDS:
+        if kind is K.FILE:
+            match = _MEMOTRACE_FILE.match(text.strip())
+            if match:
+                extra = {"size": match["size"], "ext": match["ext"], "md5": match["md5"]}
+                return Content(
+                    kind, text, extra, attachments=(attachment(kind, match["path"], match["name"]),)
+                )
+            name = text.strip().removeprefix("【文件】").strip()
+            return Content(kind, text, attachments=(attachment(kind, None, name or None),))
+        return Content(kind, text, attachments=(attachment(kind),))
+    return Content(kind, text)
+
+
+def memotrace_label_kind(text: str) -> MessageKind | None:
+    """The kind a MemoTrace text names by its leading ``【label】`` (``【图片】``, ``【语音】<transcript>``,
+    ``【发起转账】:￥…``); None for plain text."""
+    match = _MEMOTRACE_LABEL.match(text)
+    if match is None:
+        return None
+    label = match["label"]
+    if label in _MEMOTRACE_DIRECTIONS:
+        return K.TRANSFER
+    kind = LABEL_KINDS.get(label)
+    return None if kind in (None, K.TEXT) else kind
+
+
 # -- rendered quotes ---------------------------------------------------------------------------------
 
 
