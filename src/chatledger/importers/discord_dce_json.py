@@ -28,7 +28,6 @@ ids: the user objects (names, avatar URLs) stay in the kept file at the message'
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import posixpath
 import re
@@ -36,7 +35,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, ClassVar
 from urllib.parse import unquote
 
 import ijson
@@ -46,6 +45,7 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers import register
 from chatledger.importers._shared.extras import is_empty
 from chatledger.importers._shared.jsonstream import JsonStream
+from chatledger.importers._shared.media import digest
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
     Attachment,
@@ -413,7 +413,7 @@ class _MediaFiles:
             if not path.is_file():
                 return None
             with open(path, "rb") as stream:
-                return _digest(stream)
+                return digest(stream)
         member = posixpath.normpath(posixpath.join(posixpath.dirname(self.source.member), relative))
         if self._zip is None:
             self._zip = zipfile.ZipFile(self.source.path)
@@ -421,7 +421,7 @@ class _MediaFiles:
         if member not in self._names:
             return None
         with self._zip.open(member) as stream:
-            return _digest(stream)
+            return digest(stream)
 
     def close(self) -> None:
         if self._zip is not None:
@@ -463,15 +463,6 @@ def _kind_of(mime: str | None) -> MessageKind:
     return {"image": MessageKind.IMAGE, "video": MessageKind.VIDEO, "audio": MessageKind.VOICE}.get(
         major, MessageKind.FILE
     )
-
-
-def _digest(stream: BinaryIO | Any) -> tuple[int, str, str]:
-    sha256, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-    while chunk := stream.read(1 << 20):
-        sha256.update(chunk)
-        md5.update(chunk)
-        size += len(chunk)
-    return size, sha256.hexdigest(), md5.hexdigest()
 
 
 def _embed_text(embeds: list[Any]) -> str:

@@ -34,7 +34,6 @@ apart, so ``sniff`` prefers Instagram only when the path or the head mentions In
 
 from __future__ import annotations
 
-import hashlib
 import json
 import posixpath
 import re
@@ -42,7 +41,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, ClassVar
 
 import ijson
 from ijson.common import ObjectBuilder
@@ -51,6 +50,7 @@ from chatledger.errors import ImportFormatError
 from chatledger.importers import register
 from chatledger.importers._shared.extras import is_empty
 from chatledger.importers._shared.jsonstream import JsonStream
+from chatledger.importers._shared.media import digest
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
     Attachment,
@@ -405,7 +405,7 @@ class _MediaFiles:
                 candidate = base / uri
                 if candidate.is_file():
                     with open(candidate, "rb") as stream:
-                        return _digest(stream)
+                        return digest(stream)
             return None
         if self._zip is None:
             self._zip = zipfile.ZipFile(self.source.path)
@@ -415,21 +415,12 @@ class _MediaFiles:
             member = posixpath.join(*parts[:cut], uri) if cut else uri
             if member in self._names:
                 with self._zip.open(member) as stream:
-                    return _digest(stream)
+                    return digest(stream)
         return None
 
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
-
-
-def _digest(stream: BinaryIO | Any) -> tuple[int, str, str]:
-    sha256, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-    while chunk := stream.read(1 << 20):
-        sha256.update(chunk)
-        md5.update(chunk)
-        size += len(chunk)
-    return size, sha256.hexdigest(), md5.hexdigest()
 
 
 def _offset_at(zone: tzinfo, ms: int) -> int:

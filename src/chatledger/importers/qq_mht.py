@@ -22,7 +22,6 @@ precision.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from typing import BinaryIO, ClassVar
 
 from chatledger.errors import ImportFormatError
 from chatledger.importers import register
+from chatledger.importers._shared.media import digest_chunks
 from chatledger.importers._shared.mime_stream import MimeBody, read_headers, walk_parts
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.importers.qq_txt import GROUP_LABEL, OBJECT_LABEL, SYSTEM_IDS, split_sender
@@ -192,12 +192,8 @@ def _decodes(chunks: Iterable[bytes], charset: str) -> bool:
 
 
 def _picture(part: MimeBody) -> _Picture:
-    sha256, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-    for chunk in part.chunks():
-        sha256.update(chunk)
-        md5.update(chunk)
-        size += len(chunk)
-    return _Picture(size, sha256.hexdigest(), md5.hexdigest(), part.headers.get_content_type())
+    found = digest_chunks(part.chunks())
+    return _Picture(found.size, found.sha256, found.md5, part.headers.get_content_type())
 
 
 @register

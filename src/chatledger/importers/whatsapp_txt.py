@@ -34,7 +34,6 @@ or a known notice becomes kind SYSTEM with no sender; the name shown is kept in 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import mimetypes
 import re
@@ -48,6 +47,7 @@ from typing import IO, Any, ClassVar
 from chatledger.errors import ImportFormatError, InputError
 from chatledger.importers import register
 from chatledger.importers._shared.archives import written_name
+from chatledger.importers._shared.media import digest
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import (
     Attachment,
@@ -65,7 +65,6 @@ from chatledger.model import (
 ORDERS = ("dmy", "mdy", "ymd")
 DEFAULT_ORDER = "dmy"
 _ORDER_WORDS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
-_HASH_CHUNK = 1 << 20
 
 # -- headers -------------------------------------------------------------------------------------------
 _AMPM_PREFIX = "上午|下午|午前|午後|오전|오후|凌晨|早上|中午|晚上"
@@ -703,25 +702,15 @@ class _Media:
             if self._zip is None:
                 self._zip = zipfile.ZipFile(self.archive)
             with self._zip.open(member) as stream:
-                sha256, md5, size = _hash(stream)
+                size, sha256, md5 = digest(stream)
             return Attachment(name, kind, AttachmentStatus.PRESENT, written, size, sha256, md5, mime)
         if self.folder is not None:
             path = self.folder / name
             if path.is_file():
                 with open(path, "rb") as stream:
-                    sha256, md5, size = _hash(stream)
+                    size, sha256, md5 = digest(stream)
                 return Attachment(name, kind, AttachmentStatus.PRESENT, name, size, sha256, md5, mime)
         return missing
-
-
-def _hash(stream: IO[bytes]) -> tuple[str, str, int]:
-    sha256, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
-    size = 0
-    while chunk := stream.read(_HASH_CHUNK):
-        sha256.update(chunk)
-        md5.update(chunk)
-        size += len(chunk)
-    return sha256.hexdigest(), md5.hexdigest(), size
 
 
 # -- the importer --------------------------------------------------------------------------------------

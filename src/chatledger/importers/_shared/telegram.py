@@ -6,13 +6,13 @@ message kind; ``MediaFiles`` finds and hashes the files an export names, beside 
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import zipfile
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from chatledger.importers._shared.archives import names_as_written
+from chatledger.importers._shared.media import digest
 from chatledger.importers.base import ImportContext, SourceFile
 from chatledger.model import Attachment, AttachmentStatus, MessageKind
 
@@ -79,12 +79,3 @@ class MediaFiles:
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
-
-
-def digest(stream: BinaryIO | Any) -> tuple[int, str, str]:
-    sha256, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-    while chunk := stream.read(1 << 20):
-        sha256.update(chunk)
-        md5.update(chunk)
-        size += len(chunk)
-    return size, sha256.hexdigest(), md5.hexdigest()
