@@ -1038,6 +1038,7 @@ def write_telegram_html(n: int, path: Path) -> dict[str, str]:
             page.append(_tg_message(rec, message_id, joined, reply))
             previous = (rec.sender, rec.ts)
         flush()
+    return {}
 
 
 CHATLOG_HOST = "127.0.0.1:5030"
