@@ -1,4 +1,4 @@
-"""Parse the dates users type and format archive times for people."""
+"""Parse the dates users type and format archive times for people; read 12-hour clock words."""
 
 from __future__ import annotations
 
@@ -52,3 +52,12 @@ def parse_duration(text: str, *, option: str) -> int:
     if not parts or "".join(n + u for n, u in parts) != value:
         raise InputError(f"{option} {text!r}: expected a duration like 90s, 3m, -8h or 1h30m.")
     return sign * sum(int(n) * _UNITS_MS[u] for n, u in parts)
+
+
+AFTERNOON_WORDS = frozenset({"午後", "下午"})
+
+
+def half_day_hour(half: str, hour: int) -> int:
+    """The 24-hour hour of ``<half><hour>`` in LINE's Japanese/Chinese clock (午前/午後, 上午/下午): 12 stays
+    12 after either word (LINE writes 12:30 after noon as 午前12:30), other afternoon hours gain 12."""
+    return hour + 12 if half in AFTERNOON_WORDS and hour != 12 else hour

@@ -47,6 +47,7 @@ from chatledger.model import (
     Platform,
     TimePrecision,
 )
+from chatledger.timefmt import AFTERNOON_WORDS, half_day_hour
 
 _PREFIX = "[LINE]"
 # (pattern on the title after "[LINE] ", kind); the first that matches names the chat
@@ -70,7 +71,6 @@ _TIME = re.compile(
     r"(?:(?P<half>午前|午後|上午|下午)\s?)?(?P<h>\d{1,2}):(?P<min>\d{2})(?:\s?(?P<ap>[AaPp])\.?[Mm]\.?)?"
     r"(?P<sep>\t| |$)"
 )
-_PM = frozenset({"午後", "下午"})
 _EN_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CJK_DAYS = "月火水木金土日"
 _ZH_DAYS = "一二三四五六日"
@@ -267,8 +267,8 @@ class _Reader:
                 )
             if ap:
                 hour = hour % 12 + (12 if ap in "Pp" else 0)
-            elif half in _PM:
-                hour = hour if hour == 12 else hour + 12
+            elif half in AFTERNOON_WORDS:
+                hour = half_day_hour(half, hour)
             elif hour == 12 and not self.noon_warned:
                 self.noon_warned = True
                 self.ctx.warn(f"line {number}", f"'{half}12:MM' read as 12:MM (noon), as LINE writes it")

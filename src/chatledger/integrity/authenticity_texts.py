@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from chatledger.integrity.canonical import normalise_text
 from chatledger.model import FindingSeverity, MessageKind, Source, to_datetime
 from chatledger.store.base import MessageContent
+from chatledger.timefmt import half_day_hour
 
 INFO, WARNING, HIGH = FindingSeverity.INFO, FindingSeverity.WARNING, FindingSeverity.HIGH
 
@@ -146,9 +147,7 @@ def export_time(
     saved = meta.get("line_saved_on")
     if isinstance(saved, str) and (match := _LINE_SAVED.search(saved)):
         year, month, day, half, hour, minute = match.groups()
-        # As line_txt reads message times: 12 stays 12 after either half-day word (LINE writes 12:30 after
-        # noon as 午前12:30), other afternoon hours gain 12.
-        hour_24 = int(hour) + (12 if half in ("午後", "下午") and int(hour) != 12 else 0)
+        hour_24 = half_day_hour(half, int(hour)) if half else int(hour)  # as line_txt reads message times
         try:
             local = datetime(
                 int(year), int(month), int(day), hour_24, int(minute), tzinfo=ZoneInfo(source.timezone)
