@@ -1,4 +1,5 @@
-/* The index tokenizer of chatledger.search.tokens, compiled: the same tokens, five times faster.
+/* The index tokenizer of chatledger.search.tokens, compiled: the same tokens and characters, faster
+ * (benchmarks/bench_tokens.py).
  *
  * tokens(normalised) reads a normalised text (normalise_for_search) and returns what
  * DELIMITER.join(_TOKEN.findall(_printable(normalised))) returns: at every letter or digit (str.isalnum,
