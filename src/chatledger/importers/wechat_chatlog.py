@@ -647,6 +647,23 @@ class _Chatlog:
             locator=locator,
         )
 
+    def rendered(
+        self,
+        locator: str,
+        talker: str,
+        group: bool,
+        sender: str,
+        sender_name: str,
+        is_self: bool,
+        when: tuple[int, int, TimePrecision],
+        text: str,
+    ) -> Message:
+        """A message of the CSV or text output, whose content is chatlog's plain-text rendering."""
+        content, msg_id = content_from_rendering(text, sender == SYSTEM_SENDER, self.hosts)
+        return self.message(
+            locator, talker, group, sender, sender_name, is_self, when, _pat(content, text), msg_id
+        )
+
     def is_owner(self, sender: str, sender_name: str, talker: str, group: bool) -> bool:
         """CSV/text without an is-self flag: ``--me``, chatlog's empty 3.x owner id, or a 1:1 non-partner."""
         if sender in self.me_names or (sender_name and sender_name in self.me_names):
@@ -921,20 +938,9 @@ class ChatlogCsvImporter:
                     raise core.error(locator, "Talker", "the chat's wxid or …@chatroom id", talker)
                 group = core.chat(talker, talker_name, talker.endswith("@chatroom"))
                 groups_without_me = groups_without_me or (group and not core.me_names)
-                system = sender == SYSTEM_SENDER
-                content, msg_id = content_from_rendering(text, system, core.hosts)
-                content = _pat(content, text)
                 is_self = core.is_owner(sender, sender_name, talker, group)
-                message = core.message(
-                    locator,
-                    talker,
-                    group,
-                    sender,
-                    sender_name,
-                    is_self,
-                    (ts_ms, offset, precision),
-                    content,
-                    msg_id,
+                message = core.rendered(
+                    locator, talker, group, sender, sender_name, is_self, (ts_ms, offset, precision), text
                 )
                 if pending:
                     yield from pending
@@ -1089,20 +1095,9 @@ class ChatlogTextImporter:
             sender = match["sender"] if match["sender"] is not None else match["bare"]
             sender_name = match["name"] or ""
             group = core.chat(talker, title, talker.endswith("@chatroom"))
-            system = sender == SYSTEM_SENDER
             is_self = sender == SELF_SENDER or core.is_owner(sender, sender_name, talker, group)
-            content, msg_id = content_from_rendering(body, system, core.hosts)
-            content = _pat(content, body)
-            message = core.message(
-                locator,
-                talker,
-                group,
-                sender,
-                sender_name,
-                is_self,
-                (ts_ms, offset, precision),
-                content,
-                msg_id,
+            message = core.rendered(
+                locator, talker, group, sender, sender_name, is_self, (ts_ms, offset, precision), body
             )
             if pending:
                 yield from pending
