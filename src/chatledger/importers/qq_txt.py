@@ -24,7 +24,6 @@ Times are naive wall-clock times of the exporting PC, read in ``--tz`` with seco
 from __future__ import annotations
 
 import calendar
-import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -291,7 +290,7 @@ def _uses_twelve_hour(source: SourceFile) -> bool:
     shaped = {False: 0, True: 0}
     first: bool | None = None
     previous = ""
-    with io.TextIOWrapper(source.open_binary(counted=False), encoding=source.encoding, newline=None) as text:
+    with source.open_text(counted=False) as text:
         for raw in text:
             line = raw.rstrip("\n").lstrip("\ufeff")
             header = HEADER.fullmatch(line)
